@@ -1,0 +1,148 @@
+/**
+ * Gateway configuration: one typed object built from flags, then environment, then defaults,
+ * validated once with zod. A bad value stops start-up with one line naming the flag or variable.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { Limits } from '../protocol/index.js';
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])]).transform(
+  (v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on',
+);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const GatewayConfigSchema = z.object({
+  /** TCP port; 0 picks a free one. */
+  port: int(0, 65535).default(8080),
+  host: z.string().min(1).default('0.0.0.0'),
+  /** Redis URL; unset means the embedded in-memory store. */
+  redisUrl: z.string().url().optional(),
+  /** Prefix of every Redis key and channel. */
+  keyPrefix: z.string().min(1).max(64).default('rtgw:'),
+  /** This node's id (logs, presence leases). */
+  nodeId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
+  /** HS256 shared secret (at least 32 bytes is wise). */
+  jwtSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** PEM file holding an SPKI public key (ES256 / EdDSA / RS256). */
+  jwtPublicKey: z.string().optional(),
+  /** JWKS URL serving the issuer's public keys. */
+  jwksUrl: z.string().url().optional(),
+  jwtAudience: z.string().min(1).default('rtgw'),
+  jwtIssuer: z.string().min(1).optional(),
+  /** Development issuer `POST /rooms/join`. Off in production. */
+  devIssuer: bool.default(true),
+  /** Lifetime of tokens the development issuer mints. */
+  tokenTtlSeconds: int(1, 86_400).default(900),
+  maxRoomSize: int(1, 10_000).default(50),
+  rateLimitDebug: bool.default(false),
+  /** Presence grace period after a socket goes away without `leave_room`. */
+  graceMs: int(0, 600_000).default(Limits.PRESENCE_GRACE_MS),
+  /** WebSocket ping interval; a socket missing two pings is terminated. */
+  pingIntervalMs: int(100, 600_000).default(15_000),
+  /** How often coalesced transforms are flushed to room members and to the store. */
+  flushIntervalMs: int(5, 1_000).default(50),
+  /** Node lease renewal; a node silent for `leaseMs` is presumed dead and its members are removed. */
+  heartbeatMs: int(100, 60_000).default(2_000),
+  leaseMs: int(500, 120_000).default(8_000),
+  /** Bearer token for the admin routes (`/admin/*`); generated in development when unset. */
+  adminToken: z.string().min(8).optional(),
+  /** Abuse thresholds: bad messages per 10 s before close 4004, dropped transforms per 10 s before 4008. */
+  maxBadMessages: int(1, 10_000).default(10),
+  maxDroppedTransforms: int(1, 1_000_000).default(1_000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  production: bool.default(false),
+});
+
+export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
+export type GatewayConfig = z.output<typeof GatewayConfigSchema> & {
+  nodeId: string;
+  /** True when the secret was generated for this process (development only). */
+  jwtSecretGenerated: boolean;
+  adminTokenGenerated: boolean;
+};
+
+/** Where each option comes from, so errors can name what the user typed. */
+export const configSources: Record<keyof GatewayConfigInput, { flag?: string; env?: string }> = {
+  port: { flag: '--port', env: 'RTGW_PORT' },
+  host: { flag: '--host', env: 'RTGW_HOST' },
+  redisUrl: { flag: '--redis', env: 'REDIS_URL' },
+  keyPrefix: { flag: '--key-prefix', env: 'RTGW_KEY_PREFIX' },
+  nodeId: { flag: '--node-id', env: 'RTGW_NODE_ID' },
+  jwtSecret: { flag: '--jwt-secret', env: 'RTGW_JWT_SECRET' },
+  jwtPublicKey: { flag: '--jwt-public-key', env: 'RTGW_JWT_PUBLIC_KEY' },
+  jwksUrl: { flag: '--jwks-url', env: 'RTGW_JWKS_URL' },
+  jwtAudience: { flag: '--jwt-audience', env: 'RTGW_JWT_AUDIENCE' },
+  jwtIssuer: { flag: '--jwt-issuer', env: 'RTGW_JWT_ISSUER' },
+  devIssuer: { flag: '--no-dev-issuer', env: 'RTGW_DEV_ISSUER' },
+  tokenTtlSeconds: { flag: '--token-ttl', env: 'RTGW_TOKEN_TTL' },
+  maxRoomSize: { flag: '--max-room-size', env: 'RTGW_MAX_ROOM_SIZE' },
+  rateLimitDebug: { flag: '--rate-limit-debug', env: 'REALTIME_RATE_LIMIT_DEBUG' },
+  graceMs: { flag: '--grace-ms', env: 'RTGW_GRACE_MS' },
+  pingIntervalMs: { flag: '--ping-interval-ms', env: 'RTGW_PING_INTERVAL_MS' },
+  flushIntervalMs: { flag: '--flush-interval-ms', env: 'RTGW_FLUSH_INTERVAL_MS' },
+  heartbeatMs: { flag: '--heartbeat-ms', env: 'RTGW_HEARTBEAT_MS' },
+  leaseMs: { flag: '--lease-ms', env: 'RTGW_LEASE_MS' },
+  adminToken: { flag: '--admin-token', env: 'RTGW_ADMIN_TOKEN' },
+  maxBadMessages: { env: 'RTGW_MAX_BAD_MESSAGES' },
+  maxDroppedTransforms: { env: 'RTGW_MAX_DROPPED_TRANSFORMS' },
+  logLevel: { flag: '--log-level', env: 'RTGW_LOG_LEVEL' },
+  production: { env: 'NODE_ENV=production' },
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment values for each option, read once. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfigInput {
+  const out: Record<string, unknown> = {};
+  for (const [key, source] of Object.entries(configSources)) {
+    if (!source.env || source.env.includes('=')) continue;
+    const value = env[source.env];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  if (env.NODE_ENV === 'production') out.production = true;
+  return out as GatewayConfigInput;
+}
+
+/**
+ * Build the config: `explicit` (flags or code) wins over `env`, which wins over defaults.
+ * Throws ConfigError with one line naming the flag or variable at fault.
+ */
+export function resolveConfig(explicit: GatewayConfigInput = {}, env: GatewayConfigInput = {}): GatewayConfig {
+  const defined = Object.fromEntries(Object.entries(explicit).filter(([, v]) => v !== undefined));
+  const merged: Record<string, unknown> = { ...env, ...defined };
+  // Production configuration turns the development issuer off unless explicitly asked for.
+  if (merged.production === true && explicit.devIssuer === undefined) merged.devIssuer = false;
+  const parsed = GatewayConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]) as keyof GatewayConfigInput;
+    const source = configSources[key];
+    const where = [source?.flag, source?.env].filter(Boolean).join(' / ') || key;
+    throw new ConfigError(`invalid ${where} (${JSON.stringify(merged[key])}): ${issue.message}`);
+  }
+  const c = parsed.data;
+  const keyOptions = [c.jwtSecret, c.jwtPublicKey, c.jwksUrl].filter(Boolean).length;
+  if (keyOptions > 1) throw new ConfigError('give only one of --jwt-secret, --jwt-public-key, --jwks-url');
+  if (c.production && keyOptions === 0) {
+    throw new ConfigError('production needs a verification key: --jwt-secret, --jwt-public-key or --jwks-url');
+  }
+  if (c.devIssuer && !c.jwtSecret && keyOptions > 0) {
+    throw new ConfigError('the development issuer signs with HS256: it needs --jwt-secret, not a public key (or use --no-dev-issuer)');
+  }
+  if (c.leaseMs <= c.heartbeatMs * 2) {
+    throw new ConfigError(`invalid --lease-ms (${c.leaseMs}): must exceed twice --heartbeat-ms (${c.heartbeatMs})`);
+  }
+  const jwtSecretGenerated = keyOptions === 0;
+  const adminTokenGenerated = !c.adminToken && !c.production;
+  return {
+    ...c,
+    nodeId: c.nodeId ?? `${hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 40)}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    jwtSecret: jwtSecretGenerated ? randomBytes(32).toString('base64url') : c.jwtSecret,
+    adminToken: adminTokenGenerated ? randomBytes(18).toString('base64url') : c.adminToken,
+    jwtSecretGenerated,
+    adminTokenGenerated,
+  };
+}

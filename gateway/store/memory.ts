@@ -1,0 +1,193 @@
+/**
+ * The embedded store: one process, no set-up. Several `MemoryStore` views over one `MemoryBackend`
+ * behave like several nodes on one Redis (shared data, pub/sub between views), which is how the
+ * contract suite and in-process multi-node tests use it.
+ */
+import { Limits, type ChatMessage, type Transform } from '../../protocol/index.js';
+import type {
+  ChatSlot,
+  JoinOutcome,
+  MemberRecord,
+  ReapedMember,
+  RoomEvent,
+  RoomSnapshot,
+  Store,
+  StoreHandlers,
+} from './types.js';
+
+interface RoomData {
+  members: Map<string, MemberRecord>;
+  transforms: Map<string, Transform>;
+  chat: ChatMessage[];
+}
+
+/** The shared state behind one or more `MemoryStore` views. */
+export class MemoryBackend {
+  readonly rooms = new Map<string, RoomData>();
+  readonly chatSlots = new Map<string, number[]>();
+  readonly blocks = new Map<string, Set<string>>();
+  readonly leases = new Map<string, number>();
+  readonly views = new Set<MemoryStore>();
+
+  room(roomId: string): RoomData {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      room = { members: new Map(), transforms: new Map(), chat: [] };
+      this.rooms.set(roomId, room);
+    }
+    return room;
+  }
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private handlers: StoreHandlers | undefined;
+  private readonly subscriptions = new Set<string>();
+
+  constructor(readonly backend: MemoryBackend = new MemoryBackend()) {}
+
+  /** Another view over the same data, as a second node would have. */
+  peer(): MemoryStore {
+    return new MemoryStore(this.backend);
+  }
+
+  async start(handlers: StoreHandlers): Promise<void> {
+    this.handlers = handlers;
+    this.backend.views.add(this);
+  }
+
+  async close(): Promise<void> {
+    this.backend.views.delete(this);
+    this.subscriptions.clear();
+    this.handlers = undefined;
+  }
+
+  async checkReady(): Promise<boolean> {
+    return this.handlers !== undefined;
+  }
+
+  async addMember(roomId: string, member: MemberRecord, maxSize: number): Promise<JoinOutcome> {
+    const room = this.backend.room(roomId);
+    const previous = room.members.get(member.userId);
+    if (!previous && room.members.size >= maxSize) return { status: 'full' };
+    room.members.set(member.userId, { ...member });
+    return previous ? { status: 'joined', previous } : { status: 'joined' };
+  }
+
+  async removeMember(roomId: string, userId: string, sessionId: string): Promise<boolean> {
+    const room = this.backend.rooms.get(roomId);
+    const current = room?.members.get(userId);
+    if (!room || current?.sessionId !== sessionId) return false;
+    room.members.delete(userId);
+    room.transforms.delete(userId);
+    return true;
+  }
+
+  async getRoom(roomId: string): Promise<RoomSnapshot> {
+    const room = this.backend.rooms.get(roomId);
+    if (!room) return { members: [], transforms: {}, chat: [] };
+    return {
+      members: [...room.members.values()].map((m) => ({ ...m })),
+      transforms: Object.fromEntries(room.transforms),
+      chat: room.chat.slice(),
+    };
+  }
+
+  async listRooms(): Promise<Array<{ roomId: string; members: number }>> {
+    const rooms: Array<{ roomId: string; members: number }> = [];
+    for (const [roomId, room] of this.backend.rooms) {
+      if (room.members.size > 0) rooms.push({ roomId, members: room.members.size });
+    }
+    return rooms;
+  }
+
+  async saveTransforms(entries: Array<{ roomId: string; userId: string; transform: Transform }>): Promise<void> {
+    for (const { roomId, userId, transform } of entries) {
+      const room = this.backend.rooms.get(roomId);
+      // A transform that arrives after its member left must not resurrect it.
+      if (room?.members.has(userId)) room.transforms.set(userId, transform);
+    }
+  }
+
+  async takeChatSlot(userId: string, now: number, limit: number, windowMs: number): Promise<ChatSlot> {
+    const recent = (this.backend.chatSlots.get(userId) ?? []).filter((t) => t > now - windowMs);
+    if (recent.length >= limit) {
+      this.backend.chatSlots.set(userId, recent);
+      return { ok: false, retryAfterMs: Math.max(1, recent[0]! + windowMs - now) };
+    }
+    recent.push(now);
+    this.backend.chatSlots.set(userId, recent);
+    return { ok: true };
+  }
+
+  async appendChat(message: ChatMessage): Promise<void> {
+    const room = this.backend.room(message.roomId);
+    room.chat.push(message);
+    if (room.chat.length > Limits.CHAT_HISTORY) room.chat.splice(0, room.chat.length - Limits.CHAT_HISTORY);
+  }
+
+  async mergeChat(roomId: string, messages: ChatMessage[]): Promise<void> {
+    const room = this.backend.room(roomId);
+    const byId = new Map(room.chat.map((m) => [m.id, m]));
+    for (const m of messages) byId.set(m.id, m);
+    room.chat = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).slice(-Limits.CHAT_HISTORY);
+  }
+
+  async getBlocked(userId: string): Promise<string[]> {
+    return [...(this.backend.blocks.get(userId) ?? [])];
+  }
+
+  async setBlocked(userId: string, blockedUserId: string, blocked: boolean): Promise<void> {
+    let set = this.backend.blocks.get(userId);
+    if (blocked) {
+      if (!set) this.backend.blocks.set(userId, (set = new Set()));
+      set.add(blockedUserId);
+    } else {
+      set?.delete(blockedUserId);
+      if (set?.size === 0) this.backend.blocks.delete(userId);
+    }
+    for (const view of this.backend.views) view.handlers?.onBlocksChanged(userId);
+  }
+
+  async subscribeRoom(roomId: string): Promise<void> {
+    this.subscriptions.add(roomId);
+  }
+
+  async unsubscribeRoom(roomId: string): Promise<void> {
+    this.subscriptions.delete(roomId);
+  }
+
+  publish(roomId: string, event: RoomEvent): void {
+    // Delivered on a later tick, as a real broker would: publishers never re-enter their own handlers.
+    queueMicrotask(() => {
+      for (const view of this.backend.views) {
+        if (view.subscriptions.has(roomId)) view.handlers?.onRoomEvent(roomId, event);
+      }
+    });
+  }
+
+  async heartbeat(nodeId: string, now: number): Promise<void> {
+    this.backend.leases.set(nodeId, now);
+  }
+
+  async reapDeadNodes(selfNodeId: string, now: number, leaseMs: number): Promise<ReapedMember[]> {
+    const reaped: ReapedMember[] = [];
+    for (const [nodeId, seen] of this.backend.leases) {
+      if (nodeId === selfNodeId || seen > now - leaseMs) continue;
+      this.backend.leases.delete(nodeId);
+      for (const [roomId, room] of this.backend.rooms) {
+        for (const [userId, member] of room.members) {
+          if (member.nodeId !== nodeId) continue;
+          room.members.delete(userId);
+          room.transforms.delete(userId);
+          reaped.push({ roomId, userId, nodeId });
+        }
+      }
+    }
+    return reaped;
+  }
+
+  async dropNode(nodeId: string): Promise<void> {
+    this.backend.leases.delete(nodeId);
+  }
+}
