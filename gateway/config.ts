@@ -40,6 +40,10 @@ export const GatewayConfigSchema = z.object({
   graceMs: int(0, 600_000).default(Limits.PRESENCE_GRACE_MS),
   /** WebSocket ping interval; a socket missing two pings is terminated. */
   pingIntervalMs: int(100, 600_000).default(15_000),
+  /** Time a new socket has to send `join_room` (the contract says 5 s; lower only in tests). */
+  authTimeoutMs: int(50, 60_000).default(Limits.AUTH_TIMEOUT_MS),
+  /** Clock skew tolerated on token times, in seconds (the contract allows at most 5). */
+  clockSkewS: int(0, Limits.CLOCK_SKEW_S).default(Limits.CLOCK_SKEW_S),
   /** How often coalesced transforms are flushed to room members and to the store. */
   flushIntervalMs: int(5, 1_000).default(50),
   /** Node lease renewal; a node silent for `leaseMs` is presumed dead and its members are removed. */
@@ -80,6 +84,8 @@ export const configSources: Record<keyof GatewayConfigInput, { flag?: string; en
   rateLimitDebug: { flag: '--rate-limit-debug', env: 'REALTIME_RATE_LIMIT_DEBUG' },
   graceMs: { flag: '--grace-ms', env: 'RTGW_GRACE_MS' },
   pingIntervalMs: { flag: '--ping-interval-ms', env: 'RTGW_PING_INTERVAL_MS' },
+  authTimeoutMs: { env: 'RTGW_AUTH_TIMEOUT_MS' },
+  clockSkewS: { env: 'RTGW_CLOCK_SKEW_S' },
   flushIntervalMs: { flag: '--flush-interval-ms', env: 'RTGW_FLUSH_INTERVAL_MS' },
   heartbeatMs: { flag: '--heartbeat-ms', env: 'RTGW_HEARTBEAT_MS' },
   leaseMs: { flag: '--lease-ms', env: 'RTGW_LEASE_MS' },

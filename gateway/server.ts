@@ -1,10 +1,28 @@
-// Placeholder while the gateway core is written; the signature below is the stable API.
-import type { GatewayConfig, GatewayConfigInput } from './config.js';
+/**
+ * startGateway: config -> store -> verifier -> hub -> HTTP server with the WebSocket endpoint.
+ * Also liveness pings and graceful shutdown (1001 to every socket, presence cleaned up).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { CloseCode, Limits } from '../protocol/index.js';
+import { TokenIssuer, TokenVerifier } from './auth.js';
+import { configFromEnv, resolveConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
+import { createRequestHandler, type HttpContext } from './http.js';
+import { Hub } from './hub.js';
+import { createLogger, type Logger } from './log.js';
+import { GatewayMetrics } from './metrics.js';
+import { Session } from './session.js';
+import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
 export interface StartGatewayOptions extends GatewayConfigInput {
   /** Use this store instead of building one from the config (tests share a MemoryBackend between nodes). */
   store?: Store;
+  /** Read RTGW_* / REDIS_URL / NODE_ENV from the environment (the CLI does; tests do not). Default false. */
+  useEnv?: boolean;
+  logger?: Logger;
 }
 
 export interface Gateway {
@@ -13,10 +31,88 @@ export interface Gateway {
   readonly port: number;
   readonly config: GatewayConfig;
   readonly store: Store;
-  /** Graceful shutdown: close sockets with 1001, remove this node's members, stop. */
+  readonly hub: Hub;
+  readonly log: Logger;
+  /** Mount another HTTP handler (static files, admin views); it returns true when it answered. */
+  addRoute(route: HttpContext['extraRoutes'][number]): void;
+  /** Graceful shutdown: close sockets with 1001, remove this node's members, stop. Idempotent. */
   close(): Promise<void>;
 }
 
-export async function startGateway(_options: StartGatewayOptions = {}): Promise<Gateway> {
-  throw new Error('not implemented yet');
+export async function startGateway(options: StartGatewayOptions = {}): Promise<Gateway> {
+  const { store: givenStore, useEnv, logger, ...input } = options;
+  const config = resolveConfig(input, useEnv ? configFromEnv() : {});
+  const log = logger ?? createLogger(config.logLevel, config.nodeId);
+  const store = givenStore ?? createStore({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, logger: log });
+  const verifier = await TokenVerifier.fromConfig(config);
+  const metrics = new GatewayMetrics(config.nodeId);
+  const hub = new Hub(config, store, verifier, metrics, log);
+  await store.start(hub);
+  hub.start();
+
+  const issuer = config.devIssuer ? new TokenIssuer(config.jwtSecret!, config.jwtAudience, config.jwtIssuer) : undefined;
+  const ctx: HttpContext = { config, hub, issuer, extraRoutes: [] };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.MAX_FRAME_BYTES, perMessageDeflate: false });
+  const server = createServer(createRequestHandler(ctx));
+  const sessions = new Set<Session>();
+  let closing: Promise<void> | undefined;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/realtime' || closing) {
+      socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      metrics.connections.inc();
+      sessions.add(new Session(ws, hub));
+    });
+  });
+  const pingTimer = setInterval(() => {
+    for (const session of sessions) {
+      if (session.isOpen) session.heartbeat();
+      else sessions.delete(session);
+    }
+  }, config.pingIntervalMs);
+
+  await listen(server, config.port, config.host);
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    config,
+    store,
+    hub,
+    log,
+    addRoute: (route) => ctx.extraRoutes.push(route),
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(pingTimer);
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const session of sessions) session.close(CloseCode.GOING_AWAY, 'server shutting down');
+        server.closeAllConnections();
+        hub.stop();
+        // With a shared store, give members the grace period to resume on another node; alone,
+        // nobody can take them over, so they leave at once.
+        await hub.presence.drain(store.kind === 'redis' ? Math.min(config.graceMs, Limits.PRESENCE_GRACE_MS) : 0);
+        await store.dropNode(config.nodeId).catch(() => {});
+        await store.close();
+        metrics.close();
+        wss.close();
+        await stopped;
+      })()),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use (try --port)`) : err);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }

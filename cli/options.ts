@@ -1,0 +1,36 @@
+/** Small parsers shared by commands: each turns a bad value into one line naming the flag. */
+import { InvalidArgumentError } from 'commander';
+import { IdSchema } from '../protocol/index.js';
+
+export function intOption(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function idOption(value: string): string {
+  if (!IdSchema.safeParse(value).success) throw new InvalidArgumentError('ids are 1..64 characters of [A-Za-z0-9_.:-]');
+  return value;
+}
+
+export function urlOption(value: string): string {
+  try {
+    const url = new URL(value);
+    if (!['http:', 'https:'].includes(url.protocol)) throw new Error();
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    throw new InvalidArgumentError('expected an http(s) URL such as http://localhost:8080');
+  }
+}
+
+export function redisUrlOption(value: string): string {
+  try {
+    const url = new URL(value);
+    if (!['redis:', 'rediss:'].includes(url.protocol)) throw new Error();
+    return value;
+  } catch {
+    throw new InvalidArgumentError('expected a Redis URL such as redis://127.0.0.1:6379');
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Blocklists of the users who have sessions on this node. A session's `blocked` set is what
+ * fan-out checks; it is undefined for users who block nobody, so they cost nothing.
+ * Changes made on any node arrive through the store (`onBlocksChanged`) within milliseconds.
+ */
+import type { Hub } from './hub.js';
+import { memberOf } from './hub.js';
+import type { Session } from './session.js';
+
+export class Blocklists {
+  /** This node's sessions, by userId. */
+  private readonly sessionsByUser = new Map<string, Set<Session>>();
+
+  constructor(private readonly hub: Hub) {}
+
+  /** Follow `session`'s user's blocklist; returns it (undefined when empty). */
+  async track(session: Session): Promise<Set<string> | undefined> {
+    let sessions = this.sessionsByUser.get(session.userId);
+    if (!sessions) this.sessionsByUser.set(session.userId, (sessions = new Set()));
+    sessions.add(session);
+    return toSet(await this.hub.store.getBlocked(session.userId));
+  }
+
+  untrack(session: Session): void {
+    const sessions = this.sessionsByUser.get(session.userId);
+    if (!sessions?.delete(session)) return;
+    if (sessions.size === 0) this.sessionsByUser.delete(session.userId);
+  }
+
+  /** `userId`'s blocklist changed somewhere: reload it for this node's sessions of that user. */
+  changed(userId: string): void {
+    if (!this.sessionsByUser.has(userId)) return;
+    this.hub.store
+      .getBlocked(userId)
+      .then((list) => {
+        for (const session of this.sessionsByUser.get(userId) ?? []) {
+          const before = session.blocked;
+          session.blocked = toSet(list);
+          for (const other of before ?? []) {
+            if (!session.blocked?.has(other)) void this.reveal(session, other);
+          }
+        }
+      })
+      .catch((err: unknown) => this.hub.log.warn({ err, user: userId }, 'could not reload a blocklist'));
+  }
+
+  /** After an unblock, show the unblocked member (if present) to the member who unblocked it. */
+  private async reveal(session: Session, userId: string): Promise<void> {
+    const room = session.room;
+    if (!room) return;
+    const snapshot = await this.hub.store.getRoom(room.roomId);
+    const record = snapshot.members.find((m) => m.userId === userId);
+    if (!record || session.room !== room || session.blocked?.has(userId)) return;
+    const transform = room.transformOf(userId) ?? snapshot.transforms[userId];
+    session.send({ type: 'member_joined', member: transform ? { ...memberOf(record), transform } : memberOf(record) });
+  }
+}
+
+function toSet(list: string[]): Set<string> | undefined {
+  return list.length > 0 ? new Set(list) : undefined;
+}

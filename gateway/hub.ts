@@ -1,0 +1,345 @@
+/**
+ * The node's rooms: joins and leaves, chat, the transform flush loop, and the events that arrive
+ * from other nodes through the store. Presence timing (grace periods, leases) is in presence.ts,
+ * blocklists in blocklists.ts.
+ */
+import {
+  ChatRejectReason,
+  CloseCode,
+  ErrorCode,
+  Limits,
+  type BroadcastTransform,
+  type ChatMessage,
+  type ClientMessageOf,
+  type LeaveReason,
+  type Member,
+  type ServerMessage,
+} from '../protocol/index.js';
+import type { Identity, TokenVerifier } from './auth.js';
+import { Blocklists } from './blocklists.js';
+import { checkChatText, newChatId } from './chat.js';
+import type { GatewayConfig } from './config.js';
+import type { Logger } from './log.js';
+import type { GatewayMetrics } from './metrics.js';
+import { Presence } from './presence.js';
+import { SlidingWindowLimiter } from './rate-limit.js';
+import { LocalRoom, type FanoutCounters } from './room.js';
+import type { Session } from './session.js';
+import type { MemberRecord, RoomEvent, Store, StoreHandlers } from './store/types.js';
+
+/** Latest transforms are written to the store every this many flushes (they only seed `room_state`). */
+const SAVE_EVERY_FLUSHES = 5;
+
+export class Hub implements StoreHandlers {
+  readonly rooms = new Map<string, LocalRoom>();
+  readonly presence: Presence;
+  readonly blocklists: Blocklists;
+  private readonly dirty = new Set<LocalRoom>();
+  private readonly unsaved = new Map<string, { roomId: string; userId: string; transform: BroadcastTransform }>();
+  /** Anti-spam when the store cannot answer: per user, on this node only. */
+  private readonly fallbackChatLimits = new Map<string, SlidingWindowLimiter>();
+  private flushes = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  storeUp = true;
+  readonly counters: FanoutCounters;
+
+  constructor(
+    readonly config: GatewayConfig,
+    readonly store: Store,
+    readonly verifier: TokenVerifier,
+    readonly metrics: GatewayMetrics,
+    readonly log: Logger,
+  ) {
+    this.presence = new Presence(this);
+    this.blocklists = new Blocklists(this);
+    this.counters = {
+      framesOut: (type, n) => metrics.messageOut(type, n),
+      dropped: (reason, n) => metrics.drop(reason, n),
+    };
+  }
+
+  get nodeId(): string {
+    return this.config.nodeId;
+  }
+
+  start(): void {
+    this.flushTimer = setInterval(() => this.flush(), this.config.flushIntervalMs);
+    this.presence.start();
+  }
+
+  stop(): void {
+    clearInterval(this.flushTimer);
+    this.presence.stop();
+    this.flush();
+    this.saveTransforms();
+  }
+
+  // ---------------------------------------------------------------- join and leave
+
+  async join(session: Session, identity: Identity): Promise<void> {
+    const { roomId, userId } = identity;
+    if (session.room?.roomId === roomId && session.userId === userId) this.detachSession(session); // a silent re-join
+    else if (session.room) await this.leave(session, 'left'); // a second join_room moves the socket
+    const room = this.room(roomId);
+    session.beginJoin(identity, room);
+    room.joining++;
+    try {
+      await this.presence.subscribe(room);
+      session.blocked = await this.blocklists.track(session);
+      const record: MemberRecord = {
+        userId,
+        displayName: identity.displayName,
+        device: identity.device,
+        joinedAt: Date.now(),
+        sessionId: session.id,
+        nodeId: this.nodeId,
+      };
+      const outcome = await this.store.addMember(roomId, record, this.config.maxRoomSize);
+      if (outcome.status === 'full') {
+        session.detach();
+        this.blocklists.untrack(session);
+        return session.refuseJoin(ErrorCode.ROOM_FULL, `room "${roomId}" is full (${this.config.maxRoomSize} members)`, CloseCode.ROOM_FULL);
+      }
+      // The user was already a member: a resume (within the grace period) or a replacement.
+      // Either way the others keep seeing one member and are told nothing.
+      const previous = outcome.previous;
+      this.presence.takeOver(room, userId, previous);
+      if (!session.isOpen) {
+        // The socket went away while joining: leave things as the others last saw them.
+        this.detachSession(session);
+        if (previous) this.presence.startGrace(room, userId, session.id, 'disconnected', record);
+        else await this.store.removeMember(roomId, userId, session.id);
+        return;
+      }
+      room.sessions.set(userId, session);
+      session.member = record;
+      this.metrics.members.inc();
+      const snapshot = await this.store.getRoom(roomId);
+      session.completeJoin(this.roomState(room, session, snapshot.members, snapshot.transforms, snapshot.chat));
+      if (!previous) this.announce(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) });
+    } catch (err) {
+      this.log.error({ err, room: roomId, user: userId }, 'join failed');
+      if (room.sessions.get(userId) === session) room.sessions.delete(userId);
+      session.detach();
+      this.blocklists.untrack(session);
+      session.refuseJoin(ErrorCode.INTERNAL, 'the gateway could not join the room; try again', CloseCode.INTERNAL_ERROR);
+    } finally {
+      room.joining--;
+      this.releaseIfIdle(room);
+    }
+  }
+
+  private roomState(
+    room: LocalRoom,
+    session: Session,
+    records: MemberRecord[],
+    transforms: Record<string, Member['transform']>,
+    chat: ChatMessage[],
+  ): ServerMessage {
+    const blocked = session.blocked;
+    const members: Member[] = [];
+    for (const record of records) {
+      if (blocked?.has(record.userId)) continue;
+      // This node's view of a transform is fresher than the store's (written every few flushes).
+      const transform = room.transformOf(record.userId) ?? transforms[record.userId];
+      members.push(transform ? { ...memberOf(record), transform } : memberOf(record));
+    }
+    return {
+      type: 'room_state',
+      roomId: room.roomId,
+      self: { userId: session.userId, sessionId: session.id },
+      members,
+      chat: blocked ? chat.filter((m) => !blocked.has(m.userId)) : chat,
+      serverTime: Date.now(),
+    };
+  }
+
+  /** `leave_room`, or moving to another room: the others are told at once. */
+  async leave(session: Session, reason: LeaveReason): Promise<void> {
+    const room = session.room;
+    if (!room) return;
+    const userId = session.userId;
+    this.detachSession(session);
+    if (await this.store.removeMember(room.roomId, userId, session.id)) this.memberGone(room.roomId, userId, reason);
+    this.releaseIfIdle(room);
+  }
+
+  /** The socket closed: its member stays for the grace period unless it was kicked or replaced. */
+  socketClosed(session: Session): void {
+    this.metrics.connections.dec();
+    const room = session.room;
+    if (!room) return this.blocklists.untrack(session);
+    const userId = session.userId;
+    if (room.sessions.get(userId) !== session) return; // mid-join: join() cleans up
+    const member = session.member;
+    this.detachSession(session);
+    if (session.goneReason === 'kicked') {
+      void this.store
+        .removeMember(room.roomId, userId, session.id)
+        .then((removed) => removed && this.memberGone(room.roomId, userId, 'kicked'))
+        .catch((err: unknown) => this.log.warn({ err }, 'could not remove a kicked member'))
+        .finally(() => this.releaseIfIdle(room));
+      return;
+    }
+    this.presence.startGrace(room, userId, session.id, session.goneReason, member);
+  }
+
+  detachSession(session: Session): void {
+    const room = session.room;
+    if (room && room.sessions.get(session.userId) === session) {
+      room.sessions.delete(session.userId);
+      this.metrics.members.dec();
+    }
+    session.detach();
+    this.blocklists.untrack(session);
+  }
+
+  /** A member left for good: forget it and tell local members and other nodes. */
+  memberGone(roomId: string, userId: string, reason: LeaveReason): void {
+    const room = this.rooms.get(roomId);
+    room?.forget(userId);
+    this.announce(room, { kind: 'member_left', origin: this.nodeId, userId, reason }, roomId);
+  }
+
+  /** Deliver an event to this node's members of the room and publish it to the other nodes. */
+  private announce(room: LocalRoom | undefined, event: RoomEvent, roomId = room?.roomId): void {
+    if (room) this.deliver(room, event);
+    if (roomId) this.store.publish(roomId, event);
+  }
+
+  // ---------------------------------------------------------------- transforms and chat
+
+  /** Called by sessions for each accepted transform; delivery waits for the next flush. */
+  transform(room: LocalRoom, t: BroadcastTransform): void {
+    room.queueTransform(t);
+    this.dirty.add(room);
+  }
+
+  private flush(): void {
+    for (const room of this.dirty) {
+      const entries = room.flush(this.counters);
+      if (entries.length === 0) continue;
+      this.store.publish(room.roomId, { kind: 'transforms', origin: this.nodeId, transforms: entries });
+      for (const t of entries) this.unsaved.set(`${room.roomId}\n${t.userId}`, { roomId: room.roomId, userId: t.userId, transform: t });
+    }
+    this.dirty.clear();
+    if (++this.flushes % SAVE_EVERY_FLUSHES === 0) this.saveTransforms();
+  }
+
+  private saveTransforms(): void {
+    if (this.unsaved.size === 0 || !this.storeUp) return;
+    const batch = [...this.unsaved.values()].map(({ roomId, userId, transform: { userId: _u, ...transform } }) => ({ roomId, userId, transform }));
+    this.unsaved.clear();
+    this.store.saveTransforms(batch).catch((err: unknown) => this.log.warn({ err }, 'could not save transforms'));
+  }
+
+  async chat(session: Session, msg: ClientMessageOf<'chat_send'>): Promise<void> {
+    const room = session.room!;
+    const clientMsgId = msg.clientMsgId;
+    const check = checkChatText(msg.text);
+    if (!check.ok) return session.send({ type: 'chat_rejected', reason: check.reason, clientMsgId });
+    const now = Date.now();
+    const slot = await this.takeChatSlot(session.userId, now);
+    if (!slot.ok) {
+      this.metrics.drop('chat_rate_limited');
+      return session.send({ type: 'chat_rejected', reason: ChatRejectReason.RATE_LIMITED, clientMsgId, retryAfterMs: slot.retryAfterMs });
+    }
+    if (session.room !== room) return; // left while the store answered
+    const message: ChatMessage = {
+      id: newChatId(now),
+      roomId: room.roomId,
+      userId: session.userId,
+      displayName: session.identity!.displayName,
+      text: check.text,
+      ts: now,
+    };
+    // Only the sender's copy carries clientMsgId: it is the acknowledgement of that send.
+    session.send({ type: 'chat_broadcast', ...message, clientMsgId });
+    this.announce(room, { kind: 'chat', origin: this.nodeId, message });
+    this.store.appendChat(message).catch((err: unknown) => this.log.warn({ err, room: room.roomId }, 'chat not saved; kept for re-sync'));
+  }
+
+  private async takeChatSlot(userId: string, now: number) {
+    try {
+      return await this.store.takeChatSlot(userId, now, Limits.CHAT_MAX_PER_WINDOW, Limits.CHAT_WINDOW_MS);
+    } catch {
+      let limiter = this.fallbackChatLimits.get(userId);
+      if (!limiter) this.fallbackChatLimits.set(userId, (limiter = new SlidingWindowLimiter(Limits.CHAT_MAX_PER_WINDOW, Limits.CHAT_WINDOW_MS)));
+      return limiter.take(now) ? { ok: true as const } : { ok: false as const, retryAfterMs: Limits.CHAT_WINDOW_MS };
+    }
+  }
+
+  // ---------------------------------------------------------------- events from the store
+
+  onRoomEvent(roomId: string, event: RoomEvent): void {
+    if (event.origin === this.nodeId) return; // delivered locally when it happened
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    if (event.kind === 'transforms') return room.receiveRemoteTransforms(event.transforms, this.counters);
+    if (event.kind === 'session_replaced') return this.presence.replacedElsewhere(room, event.userId, event.sessionId);
+    if (event.kind === 'member_left') {
+      if (room.sessions.has(event.userId)) return; // the member resumed here; that news is stale
+      room.forget(event.userId);
+    }
+    this.deliver(room, event);
+  }
+
+  /** Send a membership or chat event to this node's members, minus the originator and its blockers. */
+  private deliver(room: LocalRoom, event: RoomEvent): void {
+    switch (event.kind) {
+      case 'member_joined': {
+        const frame = JSON.stringify({ type: 'member_joined', member: event.member });
+        return room.broadcast('member_joined', frame, event.member.userId, this.counters, event.member.userId);
+      }
+      case 'member_left': {
+        const frame = JSON.stringify({ type: 'member_left', userId: event.userId, reason: event.reason });
+        return room.broadcast('member_left', frame, event.userId, this.counters, event.userId);
+      }
+      case 'chat': {
+        room.rememberChat(event.message);
+        const frame = JSON.stringify({ type: 'chat_broadcast', ...event.message });
+        return room.broadcast('chat_broadcast', frame, event.message.userId, this.counters, event.message.userId);
+      }
+    }
+  }
+
+  onBlocksChanged(userId: string): void {
+    this.blocklists.changed(userId);
+  }
+
+  onDisconnected(): void {
+    this.storeUp = false;
+    this.log.warn('store connection lost: serving local members only until it returns');
+  }
+
+  onReconnected(): void {
+    this.storeUp = true;
+    this.log.info('store connection back: re-asserting this node’s members, chat and transforms');
+    void this.presence.resync();
+  }
+
+  // ---------------------------------------------------------------- rooms
+
+  room(roomId: string): LocalRoom {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      this.rooms.set(roomId, (room = new LocalRoom(roomId)));
+      this.metrics.rooms.set(this.rooms.size);
+    }
+    return room;
+  }
+
+  /** Drop a room nobody on this node is in, joining, or within a grace period of. */
+  releaseIfIdle(room: LocalRoom): void {
+    if (room.sessions.size > 0 || room.joining > 0 || this.presence.hasGrace(room)) return;
+    if (this.rooms.get(room.roomId) !== room) return;
+    this.rooms.delete(room.roomId);
+    this.dirty.delete(room);
+    this.metrics.rooms.set(this.rooms.size);
+    this.presence.unsubscribe(room);
+  }
+}
+
+export function memberOf(record: MemberRecord): Member {
+  return { userId: record.userId, displayName: record.displayName, device: record.device, joinedAt: record.joinedAt };
+}

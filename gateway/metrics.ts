@@ -1,0 +1,76 @@
+/**
+ * Prometheus metrics, one registry per gateway (tests run several gateways in one process).
+ * Hot-path counters are pre-bound children, so counting a message is an increment, not a label lookup.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Counter as CounterT } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly connections: Gauge;
+  readonly rooms: Gauge;
+  readonly members: Gauge;
+  private readonly messagesIn: Counter;
+  private readonly messagesOut: Counter;
+  private readonly drops: Counter;
+  private readonly authFailures: Counter;
+  private readonly inByType = new Map<string, CounterT.Internal>();
+  private readonly outByType = new Map<string, CounterT.Internal>();
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor(nodeId: string) {
+    this.registry.setDefaultLabels({ node: nodeId });
+    collectDefaultMetrics({ register: this.registry, prefix: 'rtgw_' });
+    const registers = [this.registry];
+    this.connections = new Gauge({ name: 'rtgw_connections', help: 'Open WebSocket connections', registers });
+    this.rooms = new Gauge({ name: 'rtgw_rooms', help: 'Rooms with members on this node', registers });
+    this.members = new Gauge({ name: 'rtgw_members', help: 'Joined sessions on this node', registers });
+    this.messagesIn = new Counter({ name: 'rtgw_messages_in_total', help: 'Messages received, by type', labelNames: ['type'], registers });
+    this.messagesOut = new Counter({ name: 'rtgw_messages_out_total', help: 'Messages sent, by type', labelNames: ['type'], registers });
+    this.drops = new Counter({ name: 'rtgw_drops_total', help: 'Messages dropped, by reason', labelNames: ['reason'], registers });
+    this.authFailures = new Counter({ name: 'rtgw_auth_failures_total', help: 'Authentication failures, by code', labelNames: ['code'], registers });
+    this.loopDelay.enable();
+    const loopDelay = this.loopDelay;
+    new Gauge({
+      name: 'rtgw_event_loop_delay_p99_seconds',
+      help: 'p99 event-loop delay since the last scrape',
+      registers,
+      collect() {
+        this.set(loopDelay.percentile(99) / 1e9);
+        loopDelay.reset();
+      },
+    });
+  }
+
+  messageIn(type: string): void {
+    this.child(this.inByType, this.messagesIn, type).inc();
+  }
+
+  messageOut(type: string, count = 1): void {
+    this.child(this.outByType, this.messagesOut, type).inc(count);
+  }
+
+  drop(reason: string, count = 1): void {
+    this.drops.inc({ reason }, count);
+  }
+
+  authFailure(code: string): void {
+    this.authFailures.inc({ code });
+  }
+
+  /** Current p99 event-loop delay in ms, without resetting (for stats endpoints). */
+  eventLoopDelayP99Ms(): number {
+    return this.loopDelay.percentile(99) / 1e6;
+  }
+
+  close(): void {
+    this.loopDelay.disable();
+    this.registry.clear();
+  }
+
+  private child(cache: Map<string, CounterT.Internal>, counter: Counter, type: string): CounterT.Internal {
+    let c = cache.get(type);
+    if (!c) cache.set(type, (c = counter.labels(type)));
+    return c;
+  }
+}

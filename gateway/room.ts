@@ -1,0 +1,148 @@
+/**
+ * One room as this node sees it: its local sessions, the transforms waiting for the next flush,
+ * the latest transform of every member (local and remote) and a tail of recent chat.
+ *
+ * Fan-out is where the gateway spends its time, so the rules are:
+ * - transforms are coalesced per flush (newest per member wins) and serialised once per room;
+ *   a recipient gets the shared frame unless it is itself a sender (never echo) or has blocks;
+ * - blocklist filtering costs nothing for recipients without blocks (`session.blocked` undefined);
+ * - recipients whose socket buffer is backed up skip transform frames (they are superseded by the
+ *   next flush anyway); chat and membership events are never skipped.
+ */
+import { Limits, type BroadcastTransform, type ChatMessage, type Member } from '../protocol/index.js';
+import type { Session } from './session.js';
+import type { MemberRecord } from './store/types.js';
+
+const TRANSFORMS_PREFIX = '{"type":"avatar_transform_broadcast","transforms":[';
+const TRANSFORMS_SUFFIX = ']}';
+
+/** Skip transform frames for a socket with more than this many bytes queued. */
+export const SLOW_CONSUMER_BYTES = 256 * 1024;
+
+export interface FanoutCounters {
+  framesOut(type: string, n: number): void;
+  dropped(reason: string, n: number): void;
+}
+
+export class LocalRoom {
+  /** Joined sessions on this node, by userId (a user is in a room once). */
+  readonly sessions = new Map<string, Session>();
+  /** Transforms from local senders since the last flush, by userId. */
+  private readonly pending = new Map<string, BroadcastTransform>();
+  /** The newest transform of every member this node has heard of. */
+  readonly latest = new Map<string, BroadcastTransform>();
+  /** Recent chat (for re-seeding the store after it lost its data). */
+  readonly recentChat: ChatMessage[] = [];
+  /** Members whose socket went away, kept for the grace period (presence.ts). */
+  readonly grace = new Map<string, { sessionId: string; timer: NodeJS.Timeout; member: MemberRecord | undefined }>();
+  /** Joins in progress (the room is not released while one is). */
+  joining = 0;
+  /** The store subscription to this room's events, once requested. */
+  subscription: Promise<void> | undefined;
+
+  constructor(readonly roomId: string) {}
+
+  get hasPending(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Queue a local member's transform for the next flush. */
+  queueTransform(t: BroadcastTransform): void {
+    this.pending.set(t.userId, t);
+    this.latest.set(t.userId, t);
+  }
+
+  /**
+   * Send the coalesced transforms to local members and return them (for the store and other
+   * nodes). Every fragment is serialised once; recipients that sent nothing and block nobody
+   * share one buffer.
+   */
+  flush(counters: FanoutCounters): BroadcastTransform[] {
+    const entries = [...this.pending.values()];
+    this.pending.clear();
+    const fragments = entries.map((t) => JSON.stringify(t));
+    this.deliverTransforms(entries, fragments, counters);
+    return entries;
+  }
+
+  /** Transforms that arrived from another node (already coalesced there). */
+  receiveRemoteTransforms(entries: BroadcastTransform[], counters: FanoutCounters): void {
+    for (const t of entries) {
+      // A remote transform can only arrive for a member this node does not hold.
+      if (!this.sessions.has(t.userId)) this.latest.set(t.userId, t);
+    }
+    this.deliverTransforms(
+      entries,
+      entries.map((t) => JSON.stringify(t)),
+      counters,
+    );
+  }
+
+  private deliverTransforms(entries: BroadcastTransform[], fragments: string[], counters: FanoutCounters): void {
+    if (entries.length === 0) return;
+    let shared: Buffer | undefined;
+    let sent = 0;
+    let slow = 0;
+    const senders = new Set<string>();
+    for (const t of entries) senders.add(t.userId);
+    for (const session of this.sessions.values()) {
+      if (session.bufferedAmount > SLOW_CONSUMER_BYTES) {
+        slow++;
+        continue;
+      }
+      const blocked = session.blocked;
+      if (!senders.has(session.userId) && (blocked === undefined || !entries.some((t) => blocked.has(t.userId)))) {
+        shared ??= Buffer.from(TRANSFORMS_PREFIX + fragments.join(',') + TRANSFORMS_SUFFIX);
+        session.sendFrame(shared);
+        sent++;
+        continue;
+      }
+      // This recipient sent one of these transforms, or blocks one of the senders.
+      const own: string[] = [];
+      for (let i = 0; i < entries.length; i++) {
+        const from = entries[i]!.userId;
+        if (from !== session.userId && !blocked?.has(from)) own.push(fragments[i]!);
+      }
+      if (own.length === 0) continue;
+      session.sendFrame(TRANSFORMS_PREFIX + own.join(',') + TRANSFORMS_SUFFIX);
+      sent++;
+    }
+    if (sent) counters.framesOut('avatar_transform_broadcast', sent);
+    if (slow) counters.dropped('slow_consumer', slow);
+  }
+
+  /**
+   * Deliver one event to every local member except `exclude`, skipping members who block
+   * `originUserId`. `frame` is serialised by the caller, once.
+   */
+  broadcast(type: string, frame: string, originUserId: string, counters: FanoutCounters, exclude?: string): void {
+    let shared: Buffer | undefined;
+    let sent = 0;
+    for (const session of this.sessions.values()) {
+      if (session.userId === exclude || session.blocked?.has(originUserId)) continue;
+      shared ??= Buffer.from(frame);
+      session.sendFrame(shared);
+      sent++;
+    }
+    if (sent) counters.framesOut(type, sent);
+  }
+
+  /** The member left: drop its pending and latest transforms. */
+  forget(userId: string): void {
+    this.pending.delete(userId);
+    this.latest.delete(userId);
+  }
+
+  rememberChat(message: ChatMessage): void {
+    this.recentChat.push(message);
+    if (this.recentChat.length > Limits.CHAT_HISTORY) this.recentChat.shift();
+  }
+
+  /** The member's latest transform as a Member field, if any. */
+  transformOf(userId: string): Member['transform'] {
+    const t = this.latest.get(userId);
+    if (!t) return undefined;
+    const { userId: _omit, ...transform } = t;
+    return transform;
+  }
+}

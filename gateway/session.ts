@@ -1,0 +1,326 @@
+/**
+ * One WebSocket: parse -> validate -> limit -> dispatch, in that order, top to bottom.
+ * Room membership, fan-out and the store are the hub's; the session owns its socket, its timers
+ * (auth timeout, token expiry), its limiters and its place in line (join, leave, refresh and chat
+ * run one at a time, in arrival order; transforms and pings arriving meanwhile wait behind them).
+ */
+import { randomBytes } from 'node:crypto';
+import type { RawData, WebSocket } from 'ws';
+import {
+  AuthErrorCode,
+  CloseCode,
+  ErrorCode,
+  TRANSFORM_RATE_PER_SECOND,
+  authErrorCloseCode,
+  clientSchemas,
+  type ClientMessage,
+  type ClientMessageOf,
+  type ServerMessage,
+} from '../protocol/index.js';
+import { AuthError, type Identity } from './auth.js';
+import type { Hub } from './hub.js';
+import { SlidingWindowLimiter, WindowCounter } from './rate-limit.js';
+import type { LocalRoom } from './room.js';
+import type { MemberRecord } from './store/types.js';
+
+const TEXT_FRAME = { binary: false } as const;
+/** Messages waiting behind an async request; beyond this a client is flooding. */
+const MAX_QUEUED = 256;
+const ABUSE_WINDOW_MS = 10_000;
+/** setTimeout's ceiling (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class Session {
+  readonly id = randomBytes(9).toString('base64url');
+  identity: Identity | undefined;
+  room: LocalRoom | undefined;
+  /** The membership this session holds (set by the hub once the store accepted it). */
+  member: MemberRecord | undefined;
+  /** Users this session's user blocks; undefined when none, so fan-out skips the check. */
+  blocked: Set<string> | undefined;
+  missedPings = 0;
+  /** Why the member's presence ends if this socket goes away without `leave_room`. */
+  goneReason: 'disconnected' | 'expired' | 'kicked' | 'replaced' = 'disconnected';
+
+  private limiter: SlidingWindowLimiter | undefined;
+  private lastSeq = -1;
+  private droppedSinceWarning = 0;
+  private lastWarningAt = 0;
+  private readonly badMessages = new WindowCounter(ABUSE_WINDOW_MS);
+  private readonly droppedTransforms = new WindowCounter(ABUSE_WINDOW_MS);
+  private authTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  /** Frames held back while joining, so nothing reaches the client before its `room_state`. */
+  private held: Array<string | Buffer> | undefined;
+  private busy = false;
+  private readonly queue: ClientMessage[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly hub: Hub,
+  ) {
+    const authMs = hub.config.authTimeoutMs;
+    this.authTimer = setTimeout(() => this.failAuth(AuthErrorCode.AUTH_TIMEOUT, `no join_room within ${authMs / 1000} s`), authMs);
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('pong', () => (this.missedPings = 0));
+    ws.on('close', () => this.onClose());
+    ws.on('error', () => {}); // 'close' follows; ws already answered protocol errors (e.g. 1009).
+  }
+
+  get userId(): string {
+    return this.identity?.userId ?? '';
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    if (isBinary) return this.refuse(ErrorCode.BAD_MESSAGE, 'binary frames are not supported: send JSON text');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString());
+    } catch {
+      return this.refuse(ErrorCode.BAD_MESSAGE, 'the frame is not valid JSON');
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      return this.refuse(ErrorCode.BAD_MESSAGE, 'a message must be a JSON object');
+    }
+    const type = (raw as { type?: unknown }).type;
+    if (typeof type !== 'string') return this.refuse(ErrorCode.BAD_MESSAGE, 'a message needs a string "type"');
+    if (!Object.hasOwn(clientSchemas, type)) {
+      return this.refuse(ErrorCode.UNKNOWN_TYPE, `unknown message type "${type.slice(0, 40)}"`);
+    }
+    const parsed = clientSchemas[type as ClientMessage['type']].safeParse(raw);
+    if (!parsed.success) {
+      if (type === 'join_room' && !(raw as { token?: unknown }).token) {
+        return this.failAuth(AuthErrorCode.TOKEN_MISSING, 'join_room needs a token');
+      }
+      const issue = parsed.error.issues[0]!;
+      const at = issue.path.length ? issue.path.join('.') : 'message';
+      return this.refuse(ErrorCode.BAD_MESSAGE, `${type}: ${at}: ${issue.message}`);
+    }
+    this.hub.metrics.messageIn(type);
+    if (this.busy) {
+      if (this.queue.length < MAX_QUEUED) this.queue.push(parsed.data);
+      else this.hub.metrics.drop('queue_full');
+      return;
+    }
+    this.dispatch(parsed.data);
+  }
+
+  private dispatch(msg: ClientMessage): void {
+    switch (msg.type) {
+      case 'avatar_transform':
+        return this.onTransform(msg);
+      case 'ping':
+        return this.send({ type: 'pong', ts: msg.ts, serverTime: Date.now() });
+      case 'join_room':
+        return this.runInLine(() => this.onJoin(msg));
+      case 'leave_room':
+        return this.runInLine(() => (this.room ? this.hub.leave(this, 'left') : this.notJoined('leave_room')));
+      case 'chat_send':
+        return this.runInLine(() => (this.room ? this.hub.chat(this, msg) : this.notJoined('chat_send')));
+      case 'refresh_token':
+        return this.runInLine(() => this.onRefresh(msg));
+    }
+  }
+
+  /** Run an async request; messages arriving meanwhile wait, then run in order. */
+  private runInLine(work: () => Promise<void> | void): void {
+    this.busy = true;
+    Promise.resolve()
+      .then(work)
+      .catch((err: unknown) => {
+        this.hub.log.error({ err, session: this.id }, 'request failed');
+        this.send({ type: 'error', code: ErrorCode.INTERNAL, message: 'the gateway could not complete the request' });
+      })
+      .finally(() => {
+        this.busy = false;
+        while (!this.busy && this.queue.length > 0 && !this.closed) this.dispatch(this.queue.shift()!);
+      });
+  }
+
+  /** The per-transform hot path: no awaits, no store calls; the hub coalesces and flushes. */
+  private onTransform(msg: ClientMessageOf<'avatar_transform'>): void {
+    const room = this.room;
+    if (!room || !this.limiter) return this.notJoined('avatar_transform');
+    const now = Date.now();
+    if (!this.limiter.take(now)) return this.dropTransform(now);
+    if (msg.seq !== undefined) {
+      // Out-of-order or repeated: a newer transform was already accepted.
+      if (msg.seq <= this.lastSeq) return this.hub.metrics.drop('stale_seq');
+      this.lastSeq = msg.seq;
+    }
+    this.hub.transform(room, { userId: this.userId, p: msg.p, r: msg.r, seq: msg.seq, anim: msg.anim, ts: now });
+  }
+
+  private dropTransform(now: number): void {
+    this.hub.metrics.drop('rate_limited');
+    if (this.droppedTransforms.add(now) > this.hub.config.maxDroppedTransforms) {
+      return this.kick(CloseCode.RATE_LIMIT_ABUSE, 'rate-limit abuse');
+    }
+    this.droppedSinceWarning++;
+    if (this.hub.config.rateLimitDebug && now - this.lastWarningAt >= 1000) {
+      this.send({ type: 'rate_limited', kind: 'transform', dropped: this.droppedSinceWarning, windowMs: 1000 });
+      this.droppedSinceWarning = 0;
+      this.lastWarningAt = now;
+    }
+  }
+
+  private async onJoin(msg: ClientMessageOf<'join_room'>): Promise<void> {
+    const identity = await this.verify(msg.token);
+    if (!identity) return;
+    if (msg.roomId !== undefined && msg.roomId !== identity.roomId) {
+      return this.failAuth(AuthErrorCode.ROOM_MISMATCH, `the token is for room "${identity.roomId}", not "${msg.roomId}"`);
+    }
+    clearTimeout(this.authTimer);
+    await this.hub.join(this, identity);
+  }
+
+  private async onRefresh(msg: ClientMessageOf<'refresh_token'>): Promise<void> {
+    const current = this.identity;
+    if (!current || !this.room) return this.notJoined('refresh_token');
+    const next = await this.verify(msg.token);
+    if (!next) return;
+    if (next.roomId !== current.roomId) {
+      return this.failAuth(AuthErrorCode.ROOM_MISMATCH, `the new token is for room "${next.roomId}", not "${current.roomId}"`);
+    }
+    if (next.userId !== current.userId) return this.failAuth(AuthErrorCode.TOKEN_INVALID, 'the new token is for another user');
+    if (next.expiresAt <= current.expiresAt) return this.failAuth(AuthErrorCode.TOKEN_INVALID, 'the new token does not expire later');
+    this.identity = { ...current, expiresAt: next.expiresAt };
+    this.armExpiry();
+    this.send({ type: 'token_refreshed', expiresAt: next.expiresAt });
+  }
+
+  private async verify(token: string): Promise<Identity | undefined> {
+    try {
+      return await this.hub.verifier.verify(token);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      this.failAuth(err.code, err.message);
+      return undefined;
+    }
+  }
+
+  // ---------------------------------------------------------------- membership (called by the hub)
+
+  /** Start joining as `identity`: frames for this session are held until `room_state` is sent. */
+  beginJoin(identity: Identity, room: LocalRoom): void {
+    if (this.identity?.device !== identity.device || !this.limiter) {
+      this.limiter = new SlidingWindowLimiter(TRANSFORM_RATE_PER_SECOND[identity.device], 1000);
+    }
+    this.identity = identity;
+    this.room = room;
+    this.held = [];
+    this.armExpiry();
+  }
+
+  /** Send `room_state`, then whatever arrived for this session while it was being built. */
+  completeJoin(roomState: ServerMessage): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.send(roomState);
+    for (const frame of held) this.sendFrame(frame);
+  }
+
+  /** Forget the room (left, moved, replaced, failed join). */
+  detach(): void {
+    this.room = undefined;
+    this.member = undefined;
+    this.held = undefined;
+    this.lastSeq = -1;
+  }
+
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    if (!this.identity) return;
+    const ms = this.identity.expiresAt + this.hub.config.clockSkewS * 1000 - Date.now();
+    this.expiryTimer = setTimeout(() => {
+      this.goneReason = 'expired';
+      this.failAuth(AuthErrorCode.TOKEN_EXPIRED, 'the token expired; refresh it before it does');
+    }, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  send(msg: ServerMessage): void {
+    this.sendFrame(JSON.stringify(msg));
+    this.hub.metrics.messageOut(msg.type);
+  }
+
+  /** A frame serialised elsewhere (often shared by many recipients). Counting is the caller's. */
+  sendFrame(frame: string | Buffer): void {
+    if (this.held) this.held.push(frame);
+    else if (!this.closed) this.ws.send(frame, TEXT_FRAME);
+  }
+
+  /** A refused request: `error` with a code. Too many in 10 s is a protocol violation (4004). */
+  private refuse(code: ErrorCode, message: string): void {
+    this.hub.metrics.drop(code);
+    this.send({ type: 'error', code, message });
+    if (this.badMessages.add(Date.now()) > this.hub.config.maxBadMessages) {
+      this.kick(CloseCode.PROTOCOL_VIOLATION, 'too many bad messages');
+    }
+  }
+
+  private notJoined(type: string): void {
+    this.refuse(ErrorCode.NOT_JOINED, `${type} needs a joined room: send join_room first`);
+  }
+
+  failAuth(code: AuthErrorCode, message: string): void {
+    if (this.closed) return;
+    this.hub.metrics.authFailure(code);
+    this.hub.log.info({ session: this.id, user: this.identity?.userId, code }, 'auth_error');
+    this.held = undefined;
+    this.send({ type: 'auth_error', code, message });
+    this.close(authErrorCloseCode[code], code);
+  }
+
+  /** End the session for misbehaviour: the member leaves at once (`kicked`), no grace period. */
+  kick(code: CloseCode, reason: string): void {
+    this.goneReason = 'kicked';
+    this.close(code, reason);
+  }
+
+  /** Refuse the join with `error` and close (room full, store down). */
+  refuseJoin(code: ErrorCode, message: string, closeCode: CloseCode): void {
+    this.held = undefined;
+    this.send({ type: 'error', code, message });
+    this.close(closeCode, code);
+  }
+
+  /** Ping for liveness; a socket that missed two pings is terminated. */
+  heartbeat(): void {
+    if (this.missedPings >= 2) {
+      this.ws.terminate();
+      return;
+    }
+    this.missedPings++;
+    this.ws.ping();
+  }
+
+  close(code: CloseCode, reason: string): void {
+    if (this.closed) return;
+    this.ws.close(code, reason);
+    // The socket stops receiving now; 'close' runs the cleanup once the handshake ends.
+    this.onClose();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.authTimer);
+    clearTimeout(this.expiryTimer);
+    this.queue.length = 0;
+    this.hub.socketClosed(this);
+  }
+}
