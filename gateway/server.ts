@@ -35,8 +35,12 @@ export interface Gateway {
   readonly log: Logger;
   /** Mount another HTTP handler (static files, admin views); it returns true when it answered. */
   addRoute(route: HttpContext['extraRoutes'][number]): void;
-  /** Graceful shutdown: close sockets with 1001, remove this node's members, stop. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: close sockets with 1001, remove this node's members, stop. Idempotent.
+   * `drainMs`: how long members get to resume on another node before they are announced as left
+   * (default: the grace period, at most 5 s, with a shared store; 0 with the in-memory store).
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 export async function startGateway(options: StartGatewayOptions = {}): Promise<Gateway> {
@@ -85,7 +89,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     hub,
     log,
     addRoute: (route) => ctx.extraRoutes.push(route),
-    close: () =>
+    close: ({ drainMs } = {}) =>
       (closing ??= (async () => {
         clearInterval(pingTimer);
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -94,7 +98,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
         hub.stop();
         // With a shared store, give members the grace period to resume on another node; alone,
         // nobody can take them over, so they leave at once.
-        await hub.presence.drain(store.kind === 'redis' ? Math.min(config.graceMs, Limits.PRESENCE_GRACE_MS) : 0);
+        await hub.presence.drain(drainMs ?? (store.kind === 'redis' ? Math.min(config.graceMs, Limits.PRESENCE_GRACE_MS) : 0));
         await store.dropNode(config.nodeId).catch(() => {});
         await store.close();
         metrics.close();

@@ -20,7 +20,7 @@ export async function startTestGateway(options: StartGatewayOptions = {}): Promi
 
 /** Close every gateway the test started (call in afterEach). */
 export async function closeTestGateways(): Promise<void> {
-  await Promise.all([...running].map((g) => g.close()));
+  await Promise.all([...running].map((g) => g.close({ drainMs: 0 })));
   running.clear();
 }
 
