@@ -77,7 +77,15 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     }
   }, config.pingIntervalMs);
 
-  await listen(server, config.port, config.host);
+  try {
+    await listen(server, config.port, config.host);
+  } catch (err) {
+    clearInterval(pingTimer);
+    hub.stop();
+    await store.close();
+    metrics.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
