@@ -11,7 +11,8 @@ import { RedisStore } from '../gateway/store/redis.js';
 const BIN = fileURLToPath(new URL('../bin/rtgw.js', import.meta.url));
 const run = async (args: string[], env: Record<string, string> = {}) => {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 20_000 });
+    const { REDIS_URL: _omit, ...base } = process.env; // only the test decides whether Redis is used
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...base, ...env }, timeout: 20_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

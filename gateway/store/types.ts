@@ -1,6 +1,6 @@
 /**
  * The store: everything gateway nodes share. Two implementations (memory, Redis) pass one contract
- * suite (test/store-contract.ts). Nodes that share a store see each other's members, chat history,
+ * suite (test/helpers/store-contract.ts). Nodes that share a store see each other's members, chat history,
  * chat rate counters and blocklists, and exchange room events through its pub/sub.
  *
  * Nothing here sits on the per-transform path: the gateway coalesces transforms per room per flush

@@ -41,7 +41,8 @@ export interface GatewayProcess {
 /** Run `rtgw serve` as a child process (needs `npm run build`; `npm test` builds first). */
 export async function spawnGateway(args: string[], env: Record<string, string> = {}): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', ...args], {
-    env: { ...process.env, RTGW_JWT_SECRET: TEST_SECRET, RTGW_LOG_LEVEL: 'info', ...env },
+    // REDIS_URL may be set for the tests' own Redis; a node uses Redis only when a test says so.
+    env: { ...withoutRedisUrl(process.env), RTGW_JWT_SECRET: TEST_SECRET, RTGW_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -71,4 +72,9 @@ export async function spawnGateway(args: string[], env: Record<string, string> =
       await exited;
     },
   };
+}
+
+function withoutRedisUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { REDIS_URL: _omit, ...rest } = env;
+  return rest;
 }
