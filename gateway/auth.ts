@@ -75,7 +75,7 @@ export class TokenVerifier {
       payload = verified.payload;
     } catch (e) {
       if (e instanceof errors.JWTExpired) throw new AuthError(AuthErrorCode.TOKEN_EXPIRED, 'the token has expired');
-      const reason = e instanceof errors.JOSEError ? e.code : 'malformed token';
+      const reason = e instanceof errors.JOSEError ? e.message : 'malformed token';
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, `the token was refused (${reason})`);
     }
     const claims = TokenClaimsSchema.safeParse(payload);
