@@ -41,7 +41,8 @@ export class TokenVerifier {
   ) {}
 
   static async fromConfig(config: GatewayConfig): Promise<TokenVerifier> {
-    const { jwtAudience: aud, jwtIssuer: iss, clockSkewS: skew } = config;
+    const { jwtAudience: aud, jwtIssuer: iss } = config;
+    const skew = TokenVerifier.faultSkew(config);
     if (config.jwksUrl) {
       return new TokenVerifier(createRemoteJWKSet(new URL(config.jwksUrl)), ['ES256', 'EdDSA', 'RS256'], aud, iss, skew);
     }
@@ -58,6 +59,11 @@ export class TokenVerifier {
       return new TokenVerifier(key, [algorithmFor(key, config.jwtPublicKey)], aud, iss, skew);
     }
     return new TokenVerifier(new TextEncoder().encode(config.jwtSecret), ['HS256'], aud, iss, skew);
+  }
+
+  /** Fault `accept-expired`: tolerate any expiry (scenario self-tests only). */
+  static faultSkew(config: GatewayConfig): number {
+    return config.faults.includes('accept-expired') ? 10 * 365 * 86_400 : config.clockSkewS;
   }
 
   /** Verify a compact JWT; throws AuthError with the contract's code. */

@@ -18,6 +18,7 @@ export class Blocklists {
     let sessions = this.sessionsByUser.get(session.userId);
     if (!sessions) this.sessionsByUser.set(session.userId, (sessions = new Set()));
     sessions.add(session);
+    if (this.hub.faults.has('ignore-blocklist')) return undefined;
     return toSet(await this.hub.store.getBlocked(session.userId));
   }
 
@@ -29,7 +30,7 @@ export class Blocklists {
 
   /** `userId`'s blocklist changed somewhere: reload it for this node's sessions of that user. */
   changed(userId: string): void {
-    if (!this.sessionsByUser.has(userId)) return;
+    if (!this.sessionsByUser.has(userId) || this.hub.faults.has('ignore-blocklist')) return;
     this.hub.store
       .getBlocked(userId)
       .then((list) => {

@@ -54,11 +54,21 @@ export const GatewayConfigSchema = z.object({
   /** Abuse thresholds: bad messages per 10 s before close 4004, dropped transforms per 10 s before 4008. */
   maxBadMessages: int(1, 10_000).default(10),
   maxDroppedTransforms: int(1, 1_000_000).default(1_000),
+  /**
+   * Deliberate misbehaviour, for proving that acceptance scenarios catch it (`RTGW_FAULTS`, comma
+   * separated; never set in production). Each fault switches one guarantee off.
+   */
+  faults: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) => (typeof v === 'string' ? v.split(',').map((f) => f.trim()).filter(Boolean) : v))
+    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync'])))
+    .default([]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   production: bool.default(false),
 });
 
 export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
+export type Fault = z.output<typeof GatewayConfigSchema>['faults'][number];
 export type GatewayConfig = z.output<typeof GatewayConfigSchema> & {
   nodeId: string;
   /** True when the secret was generated for this process (development only). */
@@ -92,6 +102,7 @@ export const configSources: Record<keyof GatewayConfigInput, { flag?: string; en
   adminToken: { flag: '--admin-token', env: 'RTGW_ADMIN_TOKEN' },
   maxBadMessages: { env: 'RTGW_MAX_BAD_MESSAGES' },
   maxDroppedTransforms: { env: 'RTGW_MAX_DROPPED_TRANSFORMS' },
+  faults: { env: 'RTGW_FAULTS' },
   logLevel: { flag: '--log-level', env: 'RTGW_LOG_LEVEL' },
   production: { env: 'NODE_ENV=production' },
 };
@@ -138,6 +149,7 @@ export function resolveConfig(explicit: GatewayConfigInput = {}, env: GatewayCon
   if (c.devIssuer && !c.jwtSecret && keyOptions > 0) {
     throw new ConfigError('the development issuer signs with HS256: it needs --jwt-secret, not a public key (or use --no-dev-issuer)');
   }
+  if (c.production && c.faults.length > 0) throw new ConfigError('RTGW_FAULTS is for tests and cannot be used in production');
   if (c.leaseMs <= c.heartbeatMs * 2) {
     throw new ConfigError(`invalid --lease-ms (${c.leaseMs}): must exceed twice --heartbeat-ms (${c.heartbeatMs})`);
   }

@@ -18,7 +18,7 @@ import {
 import type { Identity, TokenVerifier } from './auth.js';
 import { Blocklists } from './blocklists.js';
 import { checkChatText, newChatId } from './chat.js';
-import type { GatewayConfig } from './config.js';
+import type { Fault, GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 import { Presence } from './presence.js';
@@ -42,6 +42,8 @@ export class Hub implements StoreHandlers {
   private flushTimer: NodeJS.Timeout | undefined;
   storeUp = true;
   readonly counters: FanoutCounters;
+  /** Deliberate faults (RTGW_FAULTS), for scenario self-tests; empty in normal operation. */
+  readonly faults: ReadonlySet<Fault>;
 
   constructor(
     readonly config: GatewayConfig,
@@ -50,6 +52,8 @@ export class Hub implements StoreHandlers {
     readonly metrics: GatewayMetrics,
     readonly log: Logger,
   ) {
+    this.faults = new Set(config.faults);
+    if (this.faults.size > 0) log.warn({ faults: [...this.faults] }, 'FAULTS INJECTED: this gateway breaks its guarantees on purpose');
     this.presence = new Presence(this);
     this.blocklists = new Blocklists(this);
     this.counters = {
@@ -236,10 +240,11 @@ export class Hub implements StoreHandlers {
   async chat(session: Session, msg: ClientMessageOf<'chat_send'>): Promise<void> {
     const room = session.room!;
     const clientMsgId = msg.clientMsgId;
-    const check = checkChatText(msg.text);
+    const noLimits = this.faults.has('no-chat-limits');
+    const check = noLimits ? { ok: true as const, text: msg.text } : checkChatText(msg.text);
     if (!check.ok) return session.send({ type: 'chat_rejected', reason: check.reason, clientMsgId });
     const now = Date.now();
-    const slot = await this.takeChatSlot(session.userId, now);
+    const slot = noLimits ? { ok: true as const } : await this.takeChatSlot(session.userId, now);
     if (!slot.ok) {
       this.metrics.drop('chat_rate_limited');
       return session.send({ type: 'chat_rejected', reason: ChatRejectReason.RATE_LIMITED, clientMsgId, retryAfterMs: slot.retryAfterMs });
@@ -315,7 +320,7 @@ export class Hub implements StoreHandlers {
   onReconnected(): void {
     this.storeUp = true;
     this.log.info('store connection back: re-asserting this node’s members, chat and transforms');
-    void this.presence.resync();
+    if (!this.faults.has('no-resync')) void this.presence.resync();
   }
 
   // ---------------------------------------------------------------- rooms
