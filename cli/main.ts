@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBlock } from './commands/block.js';
+import { registerScenario } from './commands/scenario.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
 import { CliError, ExitCode } from './errors.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerToken(program);
   registerBlock(program);
+  registerScenario(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

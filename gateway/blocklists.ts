@@ -38,20 +38,28 @@ export class Blocklists {
           const before = session.blocked;
           session.blocked = toSet(list);
           for (const other of before ?? []) {
-            if (!session.blocked?.has(other)) void this.reveal(session, other);
+            if (!session.blocked?.has(other)) void this.show(session, other, true);
+          }
+          for (const other of list) {
+            if (!before?.has(other)) void this.show(session, other, false);
           }
         }
       })
       .catch((err: unknown) => this.hub.log.warn({ err, user: userId }, 'could not reload a blocklist'));
   }
 
-  /** After an unblock, show the unblocked member (if present) to the member who unblocked it. */
-  private async reveal(session: Session, userId: string): Promise<void> {
+  /**
+   * Keep the blocker's view whole: a member it just blocked leaves its view (`member_left`), a
+   * member it just unblocked comes back (`member_joined`, with the latest transform) — each only if
+   * that member is in the room.
+   */
+  private async show(session: Session, userId: string, visible: boolean): Promise<void> {
     const room = session.room;
     if (!room) return;
     const snapshot = await this.hub.store.getRoom(room.roomId);
     const record = snapshot.members.find((m) => m.userId === userId);
-    if (!record || session.room !== room || session.blocked?.has(userId)) return;
+    if (!record || session.room !== room || session.blocked?.has(userId) === visible) return;
+    if (!visible) return session.send({ type: 'member_left', userId, reason: 'left' });
     const transform = room.transformOf(userId) ?? snapshot.transforms[userId];
     session.send({ type: 'member_joined', member: transform ? { ...memberOf(record), transform } : memberOf(record) });
   }

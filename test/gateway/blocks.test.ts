@@ -51,7 +51,10 @@ describe.each(Object.entries(stores))('blocklists on the %s store', (_kind, star
     // A still receives others; by the time C's chat arrives, anything from B would have too.
     c.send({ type: 'chat_send', text: 'barrier' });
     await a.next('chat_broadcast', (m) => m.text === 'barrier');
-    const fromB = a.received.filter((m) => JSON.stringify(m).includes('"b"') && m.type !== 'room_state' && m.type !== 'member_joined');
+    // The block itself removed B from A's view; after that, nothing B did reached A.
+    const blockedIndex = a.received.findIndex((m) => m.type === 'member_left' && m.userId === 'b');
+    expect(a.received[blockedIndex]).toEqual({ type: 'member_left', userId: 'b', reason: 'left' });
+    const fromB = a.received.slice(blockedIndex + 1).filter((m) => JSON.stringify(m).includes('"b"'));
     expect(fromB).toEqual([]);
     expect(a.all('member_joined').map((m) => m.member.userId)).toEqual(['b', 'c']); // only from before the block
 

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { scenarios } from '../../scenarios/index.js';
+import { consoleReporter, summaryLines, useColour, writeJson, writeJunit } from '../../scenarios/support/report.js';
+import { runScenarios } from '../../scenarios/support/runner.js';
+import { CliError, ExitCode } from '../errors.js';
+import { redisUrlOption, urlOption } from '../options.js';
+
+interface ScenarioOptions {
+  url?: string;
+  redis?: string;
+  json?: string;
+  junit?: string;
+  jwtSecret?: string;
+  adminToken?: string;
+}
+
+export function registerScenario(program: Command): void {
+  program
+    .command('scenario')
+    .description('run acceptance scenarios headlessly: `list`, one or more names, or `all`')
+    .argument('<names...>', '`list`, `all`, or scenario names')
+    .option('--url <url>', 'test this running gateway (scenarios that must start, kill or restart nodes are skipped)', urlOption)
+    .option('--redis <url>', 'use this Redis for the nodes the scenarios start (default: their own redis-server)', redisUrlOption)
+    .option('--json <file>', 'write machine-readable results')
+    .option('--junit <file>', 'write JUnit XML (one test case per scenario)')
+    .option('--jwt-secret <s>', 'with --url: the gateway\'s HS256 secret, to forge expired and wrong-audience tokens [env RTGW_JWT_SECRET]')
+    .option('--admin-token <t>', 'with --url: the gateway\'s admin token, for the block scenario [env RTGW_ADMIN_TOKEN]')
+    .addHelpText('after', '\nExamples:\n  $ rtgw scenario list\n  $ rtgw scenario two-users\n  $ rtgw scenario all --junit results.xml\n  $ rtgw scenario two-users chat-limits --url http://localhost:8080')
+    .action(async (names: string[], opts: ScenarioOptions) => {
+      if (names.length === 1 && names[0] === 'list') {
+        const width = Math.max(...scenarios.map((s) => s.name.length));
+        for (const s of scenarios) process.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
+        return;
+      }
+      const known = new Map(scenarios.map((s) => [s.name, s]));
+      const unknown = names.filter((n) => n !== 'all' && !known.has(n));
+      if (unknown.length > 0) {
+        throw new CliError(`unknown scenario ${unknown.map((n) => `"${n}"`).join(', ')}; choose from: all, ${[...known.keys()].join(', ')}`);
+      }
+      const chosen = names.includes('all') ? scenarios : names.map((n) => known.get(n)!);
+      if (opts.url) await reachable(opts.url);
+      const write = (line: string) => process.stdout.write(line + '\n');
+      const results = await runScenarios(chosen, {
+        url: opts.url,
+        redisUrl: opts.redis,
+        jwtSecret: opts.jwtSecret ?? process.env.RTGW_JWT_SECRET,
+        adminToken: opts.adminToken ?? process.env.RTGW_ADMIN_TOKEN,
+        hooks: consoleReporter(write, useColour(process.stdout)),
+      });
+      for (const line of summaryLines(results)) write(line);
+      if (opts.json) writeJson(opts.json, results);
+      if (opts.junit) writeJunit(opts.junit, results);
+      if (results.some((r) => r.status === 'failed')) throw new CliError('some scenarios failed', ExitCode.FAILURE);
+    });
+}
+
+async function reachable(url: string): Promise<void> {
+  try {
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) throw new Error(`/healthz answered ${res.status}`);
+  } catch (err) {
+    const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+    throw new CliError(`cannot reach the gateway at ${url}: ${cause}`);
+  }
+}
