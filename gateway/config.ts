@@ -61,7 +61,7 @@ export const GatewayConfigSchema = z.object({
   faults: z
     .union([z.array(z.string()), z.string()])
     .transform((v) => (typeof v === 'string' ? v.split(',').map((f) => f.trim()).filter(Boolean) : v))
-    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync'])))
+    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync', 'lose-chat-history'])))
     .default([]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   production: bool.default(false),

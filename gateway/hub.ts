@@ -261,6 +261,7 @@ export class Hub implements StoreHandlers {
     // Only the sender's copy carries clientMsgId: it is the acknowledgement of that send.
     session.send({ type: 'chat_broadcast', ...message, clientMsgId });
     this.announce(room, { kind: 'chat', origin: this.nodeId, message });
+    if (this.faults.has('lose-chat-history')) return;
     this.store.appendChat(message).catch((err: unknown) => this.log.warn({ err, room: room.roomId }, 'chat not saved; kept for re-sync'));
   }
 

@@ -9,7 +9,9 @@ const FLOOD_MS = 3000;
 const scenario: Scenario = {
   name: 'rate-limit',
   description: 'a desktop and a mobile client flood 100 transforms/s; observers get at most 20/s and 15/s; the gateway stays healthy',
-  needs: { serveArgs: ['--rate-limit-debug'] },
+  // A 10 ms flush: with the default 50 ms, coalescing alone would cap what an observer sees at 20/s,
+  // and a missing desktop limit would go unnoticed. (Against --url the gateway's own flush applies.)
+  needs: { serveArgs: ['--rate-limit-debug', '--flush-interval-ms', '10'] },
   async run(t) {
     const observer = t.bot('observer');
     await t.step(`observer joins room ${t.room}`, () => observer.provider.joinRoom(t.room));

@@ -14,6 +14,8 @@ export interface EnvironmentOptions {
   redisUrl?: string;
   /** Faults injected into the nodes the runner starts (scenario self-tests). */
   faults?: string[];
+  /** More `rtgw serve` flags for the nodes the runner starts (a deliberately wrong configuration, say). */
+  serveArgs?: string[];
   /** The external gateway's HS256 secret (scenarios that forge tokens need it). */
   jwtSecret?: string;
   /** The external gateway's admin token (scenarios that block users need it). */
@@ -43,9 +45,10 @@ export class Environment {
     const jwtSecret = randomBytes(32).toString('base64url');
     const adminToken = randomBytes(18).toString('base64url');
     const keyPrefix = `scenario-${randomBytes(4).toString('hex')}:`;
-    const args = ['--port', '0', ...(redisUrl ? ['--redis', redisUrl, '--key-prefix', keyPrefix] : []), ...(needs.serveArgs ?? [])];
+    const args = ['--port', '0', ...(redisUrl ? ['--redis', redisUrl, '--key-prefix', keyPrefix] : []), ...(needs.serveArgs ?? []), ...(options.serveArgs ?? [])];
     const env: Record<string, string> = { RTGW_JWT_SECRET: jwtSecret, RTGW_ADMIN_TOKEN: adminToken, RTGW_LOG_LEVEL: 'warn' };
-    if (options.faults?.length) env.RTGW_FAULTS = options.faults.join(',');
+    const gatewayFaults = options.faults?.filter((f) => !f.startsWith('sim-')) ?? [];
+    if (gatewayFaults.length) env.RTGW_FAULTS = gatewayFaults.join(',');
     const nodes: GatewayProcess[] = [];
     try {
       for (let i = 0; i < (needs.nodes ?? 1); i++) nodes.push(await spawnGateway({ args: [...args, '--node-id', `node-${i + 1}`], env }));

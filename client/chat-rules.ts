@@ -1,0 +1,31 @@
+/**
+ * The contract's chat rules (section 3), applied on the client: text is trimmed and must be 1..240
+ * code points. The WebSocket provider checks this before sending (an over-long text could exceed
+ * the 4 KiB frame limit, and 1009 ends the session for good); the simulation also applies the
+ * anti-spam window the gateway enforces.
+ */
+import { ChatRejectReason, Limits } from '../protocol/index.js';
+
+export type ChatTextCheck = { ok: true; text: string } | { ok: false; reason: ChatRejectReason };
+
+export function checkChatText(text: string): ChatTextCheck {
+  const trimmed = String(text).trim();
+  if (trimmed.length === 0) return { ok: false, reason: ChatRejectReason.EMPTY };
+  // Count code points, not UTF-16 units: an emoji is one character to the user and to the server.
+  let points = 0;
+  for (const _ of trimmed) if (++points > Limits.CHAT_MAX_CODE_POINTS) return { ok: false, reason: ChatRejectReason.TOO_LONG };
+  return { ok: true, text: trimmed };
+}
+
+/** At most `Limits.CHAT_MAX_PER_WINDOW` messages in any `Limits.CHAT_WINDOW_MS` (sliding window). */
+export class ChatSpamWindow {
+  private readonly sent: number[] = [];
+
+  /** Record a message at `now`; returns how long to wait when it is over the limit, else 0. */
+  take(now: number): number {
+    while (this.sent.length > 0 && now - this.sent[0]! >= Limits.CHAT_WINDOW_MS) this.sent.shift();
+    if (this.sent.length >= Limits.CHAT_MAX_PER_WINDOW) return this.sent[0]! + Limits.CHAT_WINDOW_MS - now;
+    this.sent.push(now);
+    return 0;
+  }
+}

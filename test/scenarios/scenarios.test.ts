@@ -1,0 +1,42 @@
+/**
+ * Every scenario must fail — with the assertion that names what broke — when the behaviour it
+ * guards is broken. Each runs here against a deliberately faulty gateway (RTGW_FAULTS, or a wrong
+ * flag). That they pass against a correct gateway is shown by `rtgw scenario all`, which `npm test`
+ * runs after vitest.
+ */
+import { describe, expect, it } from 'vitest';
+import { scenarios } from '../../scenarios/index.js';
+import { runScenario } from '../../scenarios/support/runner.js';
+
+const breakage: Record<string, { faults?: string[]; serveArgs?: string[]; failsAt: RegExp }> = {
+  'two-users': { serveArgs: ['--flush-interval-ms', '1000'], failsAt: /receives alice's transforms at ≥/ },
+  'rate-limit': { faults: ['no-rate-limit'], failsAt: /observer receives at most 20 of flood-desktop's transforms in any 1 s/ },
+  'chat-limits': { faults: ['no-chat-limits'], failsAt: /241 characters are rejected too_long/ },
+  block: { faults: ['ignore-blocklist'], failsAt: /A received nothing that B originated/ },
+  // Without a grace period the others are told at once: state is not whole when a bot is back.
+  reconnect: { serveArgs: ['--grace-ms', '0'], failsAt: /state is recovered|no member_left \/ member_joined flapping/ },
+  'token-refresh': { faults: ['ignore-refresh'], failsAt: /every expiry was met by refresh_token/ },
+  'auth-reject': { faults: ['accept-expired'], failsAt: /an expired token: auth_error token_expired, close 4003, never admitted/ },
+  'sim-fallback': { faults: ['sim-flag-ignored'], failsAt: /the flag picks the simulated provider/ },
+  'multi-node': { serveArgs: ['--lease-ms', '60000'], failsAt: /the ghost is removed within 15 s/ },
+  'server-restart': { faults: ['lose-chat-history'], failsAt: /chat history kept every accepted message/ },
+  'redis-restart': { faults: ['no-resync'], failsAt: /chat history kept every accepted message/ },
+};
+
+describe('each scenario catches the fault it guards against', () => {
+  it('every scenario has a deliberate breakage here', () => {
+    expect(Object.keys(breakage).sort()).toEqual(scenarios.map((s) => s.name).sort());
+  });
+
+  for (const scenario of scenarios) {
+    const { faults, serveArgs, failsAt } = breakage[scenario.name]!;
+    it(`${scenario.name} fails against a gateway with ${faults ? `RTGW_FAULTS=${faults.join(',')}` : serveArgs!.join(' ')}`, async () => {
+      const result = await runScenario(scenario, { faults, serveArgs });
+      expect(result.status, JSON.stringify(result.records, null, 1)).toBe('failed');
+      expect(result.message).toMatch(failsAt);
+      const failed = result.records.filter((r) => !r.ok);
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.title).toMatch(failsAt);
+    }, 60_000);
+  }
+});
