@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { scenarios } from '../../scenarios/index.js';
 import { consoleReporter, summaryLines, useColour, writeJson, writeJunit } from '../../scenarios/support/report.js';
 import { runScenarios } from '../../scenarios/support/runner.js';
+import { requireGateway } from '../gateway-check.js';
 import { CliError, ExitCode } from '../errors.js';
 import { redisUrlOption, urlOption } from '../options.js';
 
@@ -38,7 +39,7 @@ export function registerScenario(program: Command): void {
         throw new CliError(`unknown scenario ${unknown.map((n) => `"${n}"`).join(', ')}; choose from: all, ${[...known.keys()].join(', ')}`);
       }
       const chosen = names.includes('all') ? scenarios : names.map((n) => known.get(n)!);
-      if (opts.url) await reachable(opts.url);
+      if (opts.url) await requireGateway(opts.url);
       const write = (line: string) => process.stdout.write(line + '\n');
       const results = await runScenarios(chosen, {
         url: opts.url,
@@ -52,14 +53,4 @@ export function registerScenario(program: Command): void {
       if (opts.junit) writeJunit(opts.junit, results);
       if (results.some((r) => r.status === 'failed')) throw new CliError('some scenarios failed', ExitCode.FAILURE);
     });
-}
-
-async function reachable(url: string): Promise<void> {
-  try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) });
-    if (!res.ok) throw new Error(`/healthz answered ${res.status}`);
-  } catch (err) {
-    const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
-    throw new CliError(`cannot reach the gateway at ${url}: ${cause}`);
-  }
 }
