@@ -116,9 +116,11 @@ export class Hub implements StoreHandlers {
         return;
       }
       room.sessions.set(userId, session);
+      room.remote.delete(userId);
       session.member = record;
       this.metrics.members.inc();
       const snapshot = await this.store.getRoom(roomId);
+      for (const m of snapshot.members) if (m.nodeId !== this.nodeId) room.markRemote(m.userId, m.nodeId);
       session.completeJoin(this.roomState(room, session, snapshot.members, snapshot.transforms, snapshot.chat));
       if (!previous) this.announce(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) });
     } catch (err) {
@@ -223,7 +225,7 @@ export class Hub implements StoreHandlers {
     for (const room of this.dirty) {
       const entries = room.flush(this.counters);
       if (entries.length === 0) continue;
-      this.store.publish(room.roomId, { kind: 'transforms', origin: this.nodeId, transforms: entries });
+      if (room.remote.size > 0) this.store.publish(room.roomId, { kind: 'transforms', origin: this.nodeId, transforms: entries });
       for (const t of entries) this.unsaved.set(`${room.roomId}\n${t.userId}`, { roomId: room.roomId, userId: t.userId, transform: t });
     }
     this.dirty.clear();
@@ -281,8 +283,16 @@ export class Hub implements StoreHandlers {
     if (event.origin === this.nodeId) return; // delivered locally when it happened
     const room = this.rooms.get(roomId);
     if (!room) return;
-    if (event.kind === 'transforms') return room.receiveRemoteTransforms(event.transforms, this.counters);
-    if (event.kind === 'session_replaced') return this.presence.replacedElsewhere(room, event.userId, event.sessionId);
+    if (event.kind === 'transforms') {
+      for (const t of event.transforms) room.markRemote(t.userId, event.origin);
+      return room.receiveRemoteTransforms(event.transforms, this.counters);
+    }
+    if (event.kind === 'session_replaced') {
+      this.presence.replacedElsewhere(room, event.userId, event.sessionId);
+      return room.markRemote(event.userId, event.origin); // it resumed on the publishing node
+    }
+    if (event.kind === 'member_joined') room.markRemote(event.member.userId, event.origin);
+    if (event.kind === 'chat') room.markRemote(event.message.userId, event.origin);
     if (event.kind === 'member_left') {
       if (room.sessions.has(event.userId)) return; // the member resumed here; that news is stale
       room.forget(event.userId);

@@ -35,6 +35,12 @@ export class LocalRoom {
   readonly recentChat: ChatMessage[] = [];
   /** Members whose socket went away, kept for the grace period (presence.ts). */
   readonly grace = new Map<string, { sessionId: string; timer: NodeJS.Timeout; member: MemberRecord | undefined }>();
+  /**
+   * Members of this room on other nodes, as far as this node has heard (room_state at join, and
+   * every event another node publishes). Transforms are published to other nodes only while there
+   * is one: a room that lives on one node costs Redis no PUBLISH at all.
+   */
+  readonly remote = new Map<string, string>();
   /** Joins in progress (the room is not released while one is). */
   joining = 0;
   /** The store subscription to this room's events, once requested. */
@@ -131,6 +137,12 @@ export class LocalRoom {
   forget(userId: string): void {
     this.pending.delete(userId);
     this.latest.delete(userId);
+    this.remote.delete(userId);
+  }
+
+  /** Another node holds `userId`'s membership (heard from that node, or from the store). */
+  markRemote(userId: string, nodeId: string): void {
+    if (!this.sessions.has(userId)) this.remote.set(userId, nodeId);
   }
 
   rememberChat(message: ChatMessage): void {

@@ -49,6 +49,24 @@ describe('two in-process nodes on one Redis', () => {
     expect(await alice.next('member_left')).toEqual({ type: 'member_left', userId: 'bob', reason: 'left' });
   });
 
+  it('a room on one node publishes no transforms to Redis; once it spans two nodes, it does', async () => {
+    const { a, b } = await twoNodes();
+    const published: string[] = [];
+    const publish = a.store.publish.bind(a.store);
+    a.store.publish = (roomId, event) => (published.push(event.kind), publish(roomId, event));
+    const { client: alice } = await joinAs(a.url, 'lobby', 'alice');
+    const { client: ann } = await joinAs(a.url, 'lobby', 'ann');
+    alice.send({ type: 'avatar_transform', p: [1, 0, 0], r: R, seq: 1 });
+    await ann.next('avatar_transform_broadcast');
+    expect(published.filter((k) => k === 'transforms')).toEqual([]);
+
+    const { client: bob } = await joinAs(b.url, 'lobby', 'bob');
+    await alice.next('member_joined', (m) => m.member.userId === 'bob');
+    alice.send({ type: 'avatar_transform', p: [2, 0, 0], r: R, seq: 2 });
+    expect((await bob.next('avatar_transform_broadcast', (m) => m.transforms.some((t) => t.seq === 2))).transforms[0]!.userId).toBe('alice');
+    expect(published.filter((k) => k === 'transforms').length).toBeGreaterThan(0);
+  });
+
   it('the chat anti-spam limit is shared by one user\'s sockets on different nodes', async () => {
     const { a, b } = await twoNodes();
     const { client: onA } = await joinAs(a.url, 'r1', 'spammer');
