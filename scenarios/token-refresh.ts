@@ -19,7 +19,9 @@ const scenario: Scenario = {
     steady.reset();
     traveller.reset();
 
-    const spanMs = TTL_S * 1000 * 2.5;
+    // Two lifetimes plus the 5 s clock skew the gateway allows past `exp`, plus a margin: a
+    // gateway that ignored refresh_token would have ended the session within this span.
+    const spanMs = (TTL_S * 2 + 5 + 1) * 1000;
     const moving = setInterval(() => traveller.provider.sendTransform([Date.now() % 1000, 0, 0], [0, 0, 0, 1]), 100);
     t.onCleanup(() => clearInterval(moving));
     await t.step(`keep the session for ${spanMs / 1000} s (${Math.floor(spanMs / 1000 / TTL_S)} token lifetimes)`, () => new Promise((r) => setTimeout(r, spanMs)));
