@@ -1,24 +1,12 @@
 /** The rtgw command line, run as a user runs it: `node bin/rtgw.js …` (built by `npm test`'s pretest). */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
 import { TEST_SECRET, closeTestGateways, spawnGateway, startTestGateway } from './helpers/gateway.js';
 import { redisUrl, uniquePrefix } from './helpers/redis.js';
 import { RedisStore } from '../gateway/store/redis.js';
 
-const BIN = fileURLToPath(new URL('../bin/rtgw.js', import.meta.url));
-const run = async (args: string[], env: Record<string, string> = {}) => {
-  try {
-    const { REDIS_URL: _omit, ...base } = process.env; // only the test decides whether Redis is used
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...base, ...env }, timeout: 20_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 
 afterEach(closeTestGateways);
 

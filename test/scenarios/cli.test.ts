@@ -1,24 +1,13 @@
 /** `rtgw scenario` and `rtgw bots` as QA and CI run them. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { closeTestGateways, startTestGateway } from '../helpers/gateway.js';
 import { joinAs } from '../helpers/ws-client.js';
 
-const BIN = fileURLToPath(new URL('../../bin/rtgw.js', import.meta.url));
-const run = async (args: string[], env: Record<string, string> = {}) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 90_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 
 afterEach(closeTestGateways);
 
