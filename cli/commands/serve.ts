@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, startGateway, type GatewayConfigInput } from '../../gateway/index.js';
+import { builtWebDir, staticRoute } from '../../gateway/static.js';
 import { CliError } from '../errors.js';
 import { intOption, redisUrlOption } from '../options.js';
 
@@ -44,12 +45,16 @@ export function registerServe(program: Command): void {
         throw new CliError((err as Error).message, 1);
       }
       const { config } = gateway;
+      // The demo page gets its tokens from the development issuer; without it there is nothing to demo.
+      const webDir = config.devIssuer ? builtWebDir() : undefined;
+      if (webDir) gateway.addRoute(staticRoute(webDir));
       const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
       const lines = [
         `rtgw listening on http://${shownHost}:${gateway.port} (WebSocket ws://${shownHost}:${gateway.port}/realtime)`,
         `store: ${gateway.store.kind === 'redis' ? `redis ${redactUrl(config.redisUrl!)} (prefix ${config.keyPrefix})` : 'in-memory (single node; use --redis for several)'}  node: ${config.nodeId}`,
       ];
       if (config.devIssuer) lines.push(`development issuer on: POST http://${shownHost}:${gateway.port}/rooms/join`);
+      if (config.devIssuer) lines.push(webDir ? `demo page: http://${shownHost}:${gateway.port}/` : 'demo page: not built (npm run build)');
       if (config.jwtSecretGenerated) lines.push('JWT secret generated for this process (set RTGW_JWT_SECRET to share one with other nodes or a rooms service)');
       if (config.adminTokenGenerated) lines.push(`admin token (generated): ${config.adminToken}`);
       process.stdout.write(lines.join('\n') + '\n');
