@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBlock } from './commands/block.js';
 import { registerBots } from './commands/bots.js';
+import { registerDash } from './commands/dash.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerToken(program);
   registerBlock(program);
+  registerDash(program);
   registerScenario(program);
   registerBots(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { IdSchema, JoinRequestSchema, type JoinResponse } from '../protocol/index.js';
+import type { AdminRoute } from './admin.js';
 import type { TokenIssuer } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import type { Hub } from './hub.js';
@@ -19,6 +20,8 @@ export interface HttpContext {
   issuer: TokenIssuer | undefined;
   /** Extra handlers mounted by later features (static demo page, admin views); return true if handled. */
   extraRoutes: Array<(req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean>;
+  /** Handlers of further `/admin/*` routes (gateway/admin.ts), asked after the admin token was checked. */
+  adminRoutes: AdminRoute[];
 }
 
 export class HttpError extends Error {
@@ -125,6 +128,7 @@ async function admin(ctx: HttpContext, req: IncomingMessage, res: ServerResponse
     if (!userId.success) throw new HttpError(400, 'bad_request', 'not a valid user id');
     return sendJson(res, 200, { userId: userId.data, blocked: await store.getBlocked(userId.data) });
   }
+  for (const route of ctx.adminRoutes) if (await route(req, res, url)) return;
   throw new HttpError(404, 'not_found', `no admin route ${req.method} ${url.pathname}`);
 }
 

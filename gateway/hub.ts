@@ -44,6 +44,12 @@ export class Hub implements StoreHandlers {
   readonly counters: FanoutCounters;
   /** Deliberate faults (RTGW_FAULTS), for scenario self-tests; empty in normal operation. */
   readonly faults: ReadonlySet<Fault>;
+  /** Sees every room event of this node's rooms: its own as they happen, other nodes' as they arrive (gateway/admin.ts). */
+  tap: ((roomId: string, event: RoomEvent) => void) | undefined;
+  /** Rooms admin observers watch here, and how many watch each (see `watch`). */
+  private readonly watched = new Map<string, number>();
+  /** Rooms an observer on another node watches, until when: their transforms are published regardless of `remote`. */
+  private readonly observedUntil = new Map<string, number>();
 
   constructor(
     readonly config: GatewayConfig,
@@ -211,6 +217,7 @@ export class Hub implements StoreHandlers {
   private announce(room: LocalRoom | undefined, event: RoomEvent, roomId = room?.roomId): void {
     if (room) this.deliver(room, event);
     if (roomId) this.store.publish(roomId, event);
+    if (roomId) this.tap?.(roomId, event);
   }
 
   // ---------------------------------------------------------------- transforms and chat
@@ -222,10 +229,13 @@ export class Hub implements StoreHandlers {
   }
 
   private flush(): void {
+    const now = Date.now();
     for (const room of this.dirty) {
       const entries = room.flush(this.counters);
       if (entries.length === 0) continue;
-      if (room.remote.size > 0) this.store.publish(room.roomId, { kind: 'transforms', origin: this.nodeId, transforms: entries });
+      const event: RoomEvent = { kind: 'transforms', origin: this.nodeId, transforms: entries };
+      if (room.remote.size > 0 || this.observedElsewhere(room.roomId, now)) this.store.publish(room.roomId, event);
+      this.tap?.(room.roomId, event);
       for (const t of entries) this.unsaved.set(`${room.roomId}\n${t.userId}`, { roomId: room.roomId, userId: t.userId, transform: t });
     }
     this.dirty.clear();
@@ -281,6 +291,8 @@ export class Hub implements StoreHandlers {
 
   onRoomEvent(roomId: string, event: RoomEvent): void {
     if (event.origin === this.nodeId) return; // delivered locally when it happened
+    if (event.kind === 'observed') return void this.observedUntil.set(roomId, Date.now() + event.forMs);
+    this.tap?.(roomId, event);
     const room = this.rooms.get(roomId);
     if (!room) return;
     if (event.kind === 'transforms') {
@@ -352,7 +364,45 @@ export class Hub implements StoreHandlers {
     this.rooms.delete(room.roomId);
     this.dirty.delete(room);
     this.metrics.rooms.set(this.rooms.size);
-    this.presence.unsubscribe(room);
+    this.observedUntil.delete(room.roomId);
+    if (!this.watched.has(room.roomId)) this.presence.unsubscribe(room); // else an admin observer still listens
+  }
+
+  // ---------------------------------------------------------------- admin observers (gateway/admin.ts)
+
+  /**
+   * Keep the room's channel subscribed, members on this node or not, until the returned function is
+   * called: an observer then sees every node's events through `tap` without being a member. (The
+   * observer also publishes `observed` now and then, so that nodes whose members are alone in the
+   * room publish their transforms all the same: gateway/admin-stream.ts.)
+   */
+  async watch(roomId: string): Promise<() => void> {
+    this.watched.set(roomId, (this.watched.get(roomId) ?? 0) + 1);
+    let watching = true;
+    const unwatch = () => {
+      if (!watching) return;
+      watching = false;
+      const left = this.watched.get(roomId)! - 1;
+      if (left > 0) return void this.watched.set(roomId, left);
+      this.watched.delete(roomId);
+      // A room with members here keeps its subscription; releaseIfIdle drops it later.
+      if (!this.rooms.has(roomId)) this.store.unsubscribeRoom(roomId).catch((err: unknown) => this.log.warn({ err }, 'unsubscribe failed'));
+    };
+    try {
+      await this.store.subscribeRoom(roomId);
+    } catch (err) {
+      unwatch();
+      throw err;
+    }
+    return unwatch;
+  }
+
+  private observedElsewhere(roomId: string, now: number): boolean {
+    const until = this.observedUntil.get(roomId);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.observedUntil.delete(roomId);
+    return false;
   }
 }
 

@@ -5,6 +5,17 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Counter as CounterT } from 'prom-client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
+export interface MetricsSnapshot {
+  connections: number;
+  rooms: number;
+  members: number;
+  /** Totals since start: by message type, drop reason, auth error code. */
+  messagesIn: Record<string, number>;
+  messagesOut: Record<string, number>;
+  drops: Record<string, number>;
+  authFailures: Record<string, number>;
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly connections: Gauge;
@@ -61,6 +72,23 @@ export class GatewayMetrics {
   /** Current p99 event-loop delay in ms, without resetting (for stats endpoints). */
   eventLoopDelayP99Ms(): number {
     return this.loopDelay.percentile(99) / 1e6;
+  }
+
+  /** Current gauges and counts since start by label (type, reason, code), for the admin stats (gateway/admin-stats.ts). */
+  async snapshot(): Promise<MetricsSnapshot> {
+    const [connections, rooms, members] = await Promise.all([this.connections, this.rooms, this.members].map(async (g) => (await g.get()).values[0]?.value ?? 0));
+    const byLabel = async (counter: Counter, label: string) => {
+      const totals: Record<string, number> = {};
+      for (const { labels, value } of (await counter.get()).values) totals[String(labels[label])] = value;
+      return totals;
+    };
+    const [messagesIn, messagesOut, drops, authFailures] = await Promise.all([
+      byLabel(this.messagesIn, 'type'),
+      byLabel(this.messagesOut, 'type'),
+      byLabel(this.drops, 'reason'),
+      byLabel(this.authFailures, 'code'),
+    ]);
+    return { connections: connections!, rooms: rooms!, members: members!, messagesIn, messagesOut, drops, authFailures };
   }
 
   close(): void {

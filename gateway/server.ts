@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CloseCode, Limits } from '../protocol/index.js';
+import { startAdmin } from './admin.js';
 import { TokenIssuer, TokenVerifier } from './auth.js';
 import { configFromEnv, resolveConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
 import { createRequestHandler, type HttpContext } from './http.js';
@@ -55,7 +56,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   hub.start();
 
   const issuer = config.devIssuer ? new TokenIssuer(config.jwtSecret!, config.jwtAudience, config.jwtIssuer) : undefined;
-  const ctx: HttpContext = { config, hub, issuer, extraRoutes: [] };
+  const admin = startAdmin(hub); // the read-only /admin views and this node's stats record
+  const ctx: HttpContext = { config, hub, issuer, extraRoutes: [], adminRoutes: [admin.route] };
   const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.MAX_FRAME_BYTES, perMessageDeflate: false });
   const server = createServer(createRequestHandler(ctx));
   const sessions = new Set<Session>();
@@ -81,6 +83,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     await listen(server, config.port, config.host);
   } catch (err) {
     clearInterval(pingTimer);
+    admin.stop();
     hub.stop();
     await store.close();
     metrics.close();
@@ -100,6 +103,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     close: ({ drainMs } = {}) =>
       (closing ??= (async () => {
         clearInterval(pingTimer);
+        admin.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const session of sessions) session.close(CloseCode.GOING_AWAY, 'server shutting down');
         server.closeAllConnections();

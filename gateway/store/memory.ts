@@ -8,6 +8,7 @@ import type {
   ChatSlot,
   JoinOutcome,
   MemberRecord,
+  NodeStatsRecord,
   ReapedMember,
   RoomEvent,
   RoomSnapshot,
@@ -27,6 +28,7 @@ export class MemoryBackend {
   readonly chatSlots = new Map<string, number[]>();
   readonly blocks = new Map<string, Set<string>>();
   readonly leases = new Map<string, number>();
+  readonly nodeStats = new Map<string, NodeStatsRecord>();
   readonly views = new Set<MemoryStore>();
 
   room(roomId: string): RoomData {
@@ -189,5 +191,18 @@ export class MemoryStore implements Store {
 
   async dropNode(nodeId: string): Promise<void> {
     this.backend.leases.delete(nodeId);
+  }
+
+  async putNodeStats(record: NodeStatsRecord): Promise<void> {
+    this.backend.nodeStats.set(record.nodeId, structuredClone(record));
+  }
+
+  async listNodeStats(now: number): Promise<NodeStatsRecord[]> {
+    const live: NodeStatsRecord[] = [];
+    for (const [nodeId, record] of this.backend.nodeStats) {
+      if (record.expiresAt > now) live.push(structuredClone(record));
+      else this.backend.nodeStats.delete(nodeId);
+    }
+    return live.sort((x, y) => (x.nodeId < y.nodeId ? -1 : 1));
   }
 }

@@ -174,6 +174,24 @@ end
 return reaped
 `;
 
+/**
+ * KEYS: node stats hash. ARGV: now.
+ * Forgets the records that expired at `now` and returns the others' JSON.
+ */
+const LIST_NODE_STATS = `
+local live = {}
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local ok, record = pcall(cjson.decode, entries[i + 1])
+  if ok and type(record) == 'table' and tonumber(record.expiresAt) and tonumber(record.expiresAt) > tonumber(ARGV[1]) then
+    live[#live + 1] = entries[i + 1]
+  else
+    redis.call('HDEL', KEYS[1], entries[i])
+  end
+end
+return live
+`;
+
 const SCRIPTS = {
   rtgwAddMember: { numberOfKeys: 3, lua: ADD_MEMBER },
   rtgwRemoveMember: { numberOfKeys: 3, lua: REMOVE_MEMBER },
@@ -181,6 +199,7 @@ const SCRIPTS = {
   rtgwTakeChatSlot: { numberOfKeys: 1, lua: TAKE_CHAT_SLOT },
   rtgwMergeChat: { numberOfKeys: 1, lua: MERGE_CHAT },
   rtgwReapDeadNodes: { numberOfKeys: 2, lua: REAP_DEAD_NODES },
+  rtgwListNodeStats: { numberOfKeys: 1, lua: LIST_NODE_STATS },
 } as const;
 
 /** Register the scripts as commands (ioredis sends EVALSHA, falling back to EVAL once per connection). */
@@ -204,5 +223,6 @@ declare module 'ioredis' {
     rtgwTakeChatSlot(key: string, now: number, limit: number, windowMs: number, member: string): Result<number, Context>;
     rtgwMergeChat(chat: string, keep: number, ttlMs: number, ...messageJson: string[]): Result<number, Context>;
     rtgwReapDeadNodes(nodes: string, roomsIndex: string, selfNodeId: string, cutoff: number, prefix: string): Result<string[], Context>;
+    rtgwListNodeStats(nodeStats: string, now: number): Result<string[], Context>;
   }
 }

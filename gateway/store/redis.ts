@@ -16,6 +16,8 @@
  *   Pblocks                      channel userId whose blocklist changed
  *   Pnodes                       zset    nodeId -> last heartbeat (ms)
  *   Pnode:{<nodeId>}:rooms       set     rooms where <nodeId> has (or recently had) members
+ *   Pnodestats                   hash    nodeId -> JSON NodeStatsRecord (admin API); a record is listed
+ *                                        until its expiresAt; the hash expires 60 s after the last write
  *   Pready:{<storeId>}           channel private to one RedisStore instance: checkReady round trips
  *
  * Cluster note: addMember, removeMember and reapDeadNodes are single Lua scripts that also touch
@@ -36,6 +38,7 @@ import type {
   ChatSlot,
   JoinOutcome,
   MemberRecord,
+  NodeStatsRecord,
   ReapedMember,
   RoomEvent,
   RoomSnapshot,
@@ -63,6 +66,8 @@ export interface RedisStoreOptions {
 }
 
 const CHAT_TTL_MS = 24 * 60 * 60 * 1000;
+/** The node stats hash goes once no node has written to it for this long (its records expire sooner). */
+const NODE_STATS_KEY_TTL_MS = 60_000;
 /** Repeated warnings of one kind (failed publishes during an outage) are logged at most this often. */
 const WARN_INTERVAL_MS = 5_000;
 
@@ -80,6 +85,7 @@ export function redisKeys(prefix: string) {
     blocksChannel: `${prefix}blocks`,
     nodes: `${prefix}nodes`,
     nodeRooms: (nodeId: string) => `${prefix}node:{${nodeId}}:rooms`,
+    nodeStats: `${prefix}nodestats`,
     ready: (storeId: string) => `${prefix}ready:{${storeId}}`,
   };
 }
@@ -365,6 +371,18 @@ export class RedisStore implements Store {
 
   async dropNode(nodeId: string): Promise<void> {
     await exec(this.commands().multi().zrem(this.keys.nodes, nodeId).del(this.keys.nodeRooms(nodeId)));
+  }
+
+  // ------------------------------------------------------------ node stats (admin API)
+
+  async putNodeStats(record: NodeStatsRecord): Promise<void> {
+    const key = this.keys.nodeStats;
+    await exec(this.commands().multi().hset(key, record.nodeId, JSON.stringify(record)).pexpire(key, NODE_STATS_KEY_TTL_MS));
+  }
+
+  async listNodeStats(now: number): Promise<NodeStatsRecord[]> {
+    const live = await this.commands().rtgwListNodeStats(this.keys.nodeStats, now);
+    return live.map((json) => JSON.parse(json) as NodeStatsRecord).sort((x, y) => (x.nodeId < y.nodeId ? -1 : 1));
   }
 
   // ------------------------------------------------------------ connections

@@ -49,7 +49,19 @@ export type RoomEvent =
   | { kind: 'transforms'; origin: string; transforms: BroadcastTransform[] }
   | { kind: 'chat'; origin: string; message: ChatMessage }
   /** The user joined again elsewhere: the node holding `sessionId` closes it with 4005. */
-  | { kind: 'session_replaced'; origin: string; userId: string; sessionId: string };
+  | { kind: 'session_replaced'; origin: string; userId: string; sessionId: string }
+  /** An admin observer on `origin` watches the room: publish its transforms for the next `forMs` even without members elsewhere. */
+  | { kind: 'observed'; origin: string; forMs: number };
+
+/**
+ * A node's stats record for the admin API. The store keeps it opaque: `stats` is a JSON object whose
+ * shape gateway/admin-stats.ts owns. A record is listed until `expiresAt` (the writing node's clock).
+ */
+export interface NodeStatsRecord {
+  nodeId: string;
+  expiresAt: number;
+  stats: Record<string, unknown>;
+}
 
 export interface StoreHandlers {
   /** A room event published by any node (including this one: filter on `origin`). */
@@ -123,4 +135,10 @@ export interface Store {
   reapDeadNodes(selfNodeId: string, now: number, leaseMs: number): Promise<ReapedMember[]>;
   /** Forget this node's lease (clean shutdown, after its members were removed). */
   dropNode(nodeId: string): Promise<void>;
+
+  // ------------------------------------------------------------ node stats (admin API)
+  /** Write this node's stats record, replacing its previous one. */
+  putNodeStats(record: NodeStatsRecord): Promise<void>;
+  /** Every node's record that has not expired at `now`, ordered by nodeId; expired ones are forgotten. */
+  listNodeStats(now: number): Promise<NodeStatsRecord[]>;
 }

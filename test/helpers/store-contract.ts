@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatMessage, Transform } from '../../protocol/index.js';
-import type { MemberRecord, ReapedMember, RoomEvent, Store, StoreHandlers } from '../../gateway/store/types.js';
+import type { MemberRecord, NodeStatsRecord, ReapedMember, RoomEvent, Store, StoreHandlers } from '../../gateway/store/types.js';
 
 export interface StorePair {
   a: Store;
@@ -421,6 +421,37 @@ export function storeContract(name: string, makePair: () => Promise<StorePair>):
         await a.dropNode('node-x');
         expect(await b.reapDeadNodes('node-b', now + 10 * leaseMs, leaseMs)).toEqual([]);
         expect((await b.getRoom('r1')).members).toEqual([member('u1', { nodeId: 'node-x' })]);
+      });
+    });
+
+    describe('node stats (admin API)', () => {
+      const now = 1_000_000;
+      const record = (nodeId: string, expiresAt: number, connections = 1): NodeStatsRecord => ({
+        nodeId,
+        expiresAt,
+        stats: { connections, messagesInPerSec: { avatar_transform: 19.5 }, eventLoopDelayP99Ms: 1.25, storeUp: true },
+      });
+
+      it('every node lists every node\'s record, ordered by nodeId, value for value', async () => {
+        await b.putNodeStats(record('node-b', now + 5_000));
+        await a.putNodeStats(record('node-a', now + 5_000));
+        expect(await b.listNodeStats(now)).toEqual([record('node-a', now + 5_000), record('node-b', now + 5_000)]);
+        expect(await a.listNodeStats(now)).toEqual(await b.listNodeStats(now));
+      });
+
+      it('writing again replaces the node\'s record', async () => {
+        await a.putNodeStats(record('node-a', now + 5_000, 1));
+        await a.putNodeStats(record('node-a', now + 6_000, 7));
+        expect(await b.listNodeStats(now)).toEqual([record('node-a', now + 6_000, 7)]);
+      });
+
+      it('a record is listed until its expiresAt, then forgotten even if the clock goes back', async () => {
+        await a.putNodeStats(record('node-a', now + 5_000));
+        await a.putNodeStats(record('node-x', now + 1_000));
+        expect((await b.listNodeStats(now + 999)).map((r) => r.nodeId)).toEqual(['node-a', 'node-x']);
+        expect((await b.listNodeStats(now + 1_000)).map((r) => r.nodeId)).toEqual(['node-a']);
+        expect((await a.listNodeStats(now)).map((r) => r.nodeId)).toEqual(['node-a']);
+        expect(await a.listNodeStats(now + 5_000)).toEqual([]);
       });
     });
 
