@@ -86,36 +86,41 @@ export class LocalRoom {
 
   private deliverTransforms(entries: BroadcastTransform[], fragments: string[], counters: FanoutCounters): void {
     if (entries.length === 0) return;
-    let shared: Buffer | undefined;
+    // The whole frame is encoded once. A recipient that is itself one of the senders (in a busy room,
+    // nearly every recipient) gets the same bytes with its own fragment cut out: one copy, no
+    // re-serialising or re-encoding per recipient.
+    const frame = new SharedFrame(fragments);
+    const senderIndex = new Map<string, number>();
+    for (let i = 0; i < entries.length; i++) senderIndex.set(entries[i]!.userId, i);
     let sent = 0;
     let slow = 0;
-    const senders = new Set<string>();
-    for (const t of entries) senders.add(t.userId);
     for (const session of this.sessions.values()) {
       if (session.bufferedAmount > SLOW_CONSUMER_BYTES) {
         slow++;
         continue;
       }
       const blocked = session.blocked;
-      if (!senders.has(session.userId) && (blocked === undefined || !entries.some((t) => blocked.has(t.userId)))) {
-        shared ??= Buffer.from(TRANSFORMS_PREFIX + fragments.join(',') + TRANSFORMS_SUFFIX);
-        session.sendFrame(shared);
+      if (blocked !== undefined && entries.some((t) => blocked.has(t.userId))) {
+        // Rare: this recipient blocks one of the senders. Build its frame from the fragments.
+        const own: string[] = [];
+        for (let i = 0; i < entries.length; i++) {
+          const from = entries[i]!.userId;
+          if (from !== session.userId && !blocked.has(from)) own.push(fragments[i]!);
+        }
+        if (own.length === 0) continue;
+        session.sendFrame(TRANSFORMS_PREFIX + own.join(',') + TRANSFORMS_SUFFIX);
         sent++;
         continue;
       }
-      // This recipient sent one of these transforms, or blocks one of the senders.
-      const own: string[] = [];
-      for (let i = 0; i < entries.length; i++) {
-        const from = entries[i]!.userId;
-        if (from !== session.userId && !blocked?.has(from)) own.push(fragments[i]!);
-      }
-      if (own.length === 0) continue;
-      session.sendFrame(TRANSFORMS_PREFIX + own.join(',') + TRANSFORMS_SUFFIX);
+      const own = senderIndex.get(session.userId);
+      if (own !== undefined && entries.length === 1) continue; // its own transform was the only one
+      session.sendFrame(own === undefined ? frame.all() : frame.without(own));
       sent++;
     }
     if (sent) counters.framesOut('avatar_transform_broadcast', sent);
     if (slow) counters.dropped('slow_consumer', slow);
   }
+
 
   /**
    * Deliver one event to every local member except `exclude`, skipping members who block
@@ -156,5 +161,39 @@ export class LocalRoom {
     if (!t) return undefined;
     const { userId: _omit, ...transform } = t;
     return transform;
+  }
+}
+
+/**
+ * `{"type":"avatar_transform_broadcast","transforms":[f0,f1,…]}` as bytes, with the byte offsets of
+ * each fragment, so a copy without fragment i is two slices of the same buffer.
+ */
+class SharedFrame {
+  private readonly bytes: Buffer;
+  /** Byte offset where fragment i starts, and where it ends. */
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+
+  constructor(fragments: string[]) {
+    this.bytes = Buffer.from(TRANSFORMS_PREFIX + fragments.join(',') + TRANSFORMS_SUFFIX);
+    let at = Buffer.byteLength(TRANSFORMS_PREFIX);
+    for (const f of fragments) {
+      this.starts.push(at);
+      at += Buffer.byteLength(f);
+      this.ends.push(at);
+      at += 1; // the comma
+    }
+  }
+
+  all(): Buffer {
+    return this.bytes;
+  }
+
+  /** The frame without fragment `i` (and one comma next to it); at least one fragment must remain. */
+  without(i: number): Buffer {
+    // The first fragment goes with the comma after it; any other with the comma before it.
+    const cutFrom = i === 0 ? this.starts[0]! : this.ends[i - 1]!;
+    const cutTo = i === 0 ? this.starts[1]! : this.ends[i]!;
+    return Buffer.concat([this.bytes.subarray(0, cutFrom), this.bytes.subarray(cutTo)], this.bytes.length - (cutTo - cutFrom));
   }
 }

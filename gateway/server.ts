@@ -120,13 +120,17 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   };
 }
 
+const LISTEN_BACKLOG = 4096;
+
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use (try --port)`) : err);
     };
     server.once('error', onError);
-    server.listen(port, host, () => {
+    // A reconnect storm (a node restart, a network blip) brings every client back at once: a deep
+    // accept queue keeps the kernel from dropping their SYNs (which costs each a 1 s retransmit).
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       resolve();
     });
