@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBlock } from './commands/block.js';
 import { registerBots } from './commands/bots.js';
 import { registerDash } from './commands/dash.js';
+import { registerLoad } from './commands/load.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDash(program);
   registerScenario(program);
   registerBots(program);
+  registerLoad(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,0 +1,37 @@
+/** `npm run bench -- --steps 10,25,50 ...`: flags to options, defaults from BENCH_DEFAULTS. */
+import { parseArgs } from 'node:util';
+import { BENCH_DEFAULTS, type BenchOptions } from './harness.js';
+
+export function parseBenchArgs(argv: string[]): Omit<BenchOptions, 'log'> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      steps: { type: 'string' },
+      'clients-per-room': { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      ramp: { type: 'string' },
+      'idle-clients': { type: 'string' },
+      'storm-rooms': { type: 'string' },
+      sample: { type: 'string' },
+    },
+  });
+  const num = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new TypeError(`--${name} must be a number >= 0 (got "${value}")`);
+    return n;
+  };
+  const steps = values.steps === undefined ? BENCH_DEFAULTS.steps : values.steps.split(',').map((s) => num('steps', s, 0));
+  if (steps.some((n) => !Number.isInteger(n) || n < 1)) throw new TypeError('--steps must be whole numbers of rooms, e.g. 10,25,50');
+  return {
+    steps,
+    clientsPerRoom: num('clients-per-room', values['clients-per-room'], BENCH_DEFAULTS.clientsPerRoom),
+    rate: num('rate', values.rate, BENCH_DEFAULTS.rate),
+    duration: num('duration', values.duration, BENCH_DEFAULTS.duration),
+    ramp: num('ramp', values.ramp, BENCH_DEFAULTS.ramp),
+    idleClients: num('idle-clients', values['idle-clients'], BENCH_DEFAULTS.idleClients),
+    stormRooms: num('storm-rooms', values['storm-rooms'], BENCH_DEFAULTS.stormRooms),
+    sample: num('sample', values.sample, BENCH_DEFAULTS.sample),
+  };
+}

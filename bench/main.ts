@@ -1,0 +1,38 @@
+/**
+ * `npm run bench [-- --steps 10,25,50 --clients-per-room 20 --rate 20 --duration 15 --ramp 5 --idle-clients 2000 --storm-rooms 50 --sample 0.25]`
+ * Prints the table and writes bench/results/<date>.json and <date>.md.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { packageRoot } from '../scenarios/support/paths.js';
+import { parseBenchArgs } from './args.js';
+import { runBench, type BenchOptions } from './harness.js';
+import { benchMarkdown, formatBench } from './report.js';
+
+async function main(): Promise<number> {
+  let options: Omit<BenchOptions, 'log'>;
+  try {
+    options = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const started = Date.now();
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  const result = await runBench({ ...options, log });
+  const dir = join(packageRoot(), 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const date = result.startedAt.slice(0, 10);
+  await writeFile(join(dir, `${date}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(dir, `${date}.md`), benchMarkdown(result));
+  process.stdout.write(`\n${formatBench(result)}\n\nwrote bench/results/${date}.json and ${date}.md in ${Math.round((Date.now() - started) / 1000)} s\n`);
+  return 0;
+}
+
+// Exit once done: nothing (a socket, a timer) may keep the bench alive after its report.
+process.exit(
+  await main().catch((err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).message ?? String(err)}\n`);
+    return 1;
+  }),
+);

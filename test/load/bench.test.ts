@@ -1,0 +1,60 @@
+/** The bench's pieces that do not need minutes: its flags, its ratios, and its /proc and Redis readings. */
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs } from '../../bench/args.js';
+import { BENCH_DEFAULTS, type StepResult } from '../../bench/harness.js';
+import { coresBetween, cpuSeconds, listenOverflows, markCpu, rssBytes } from '../../bench/proc-stats.js';
+import { commandDelta } from '../../bench/redis-stats.js';
+import { compareSteps } from '../../bench/report.js';
+
+const step = (target: 'rtgw' | 'relay', over: Partial<StepResult>): StepResult => ({
+  target,
+  rooms: 50,
+  clients: 1000,
+  sentPerSec: 20_000,
+  deliveredPerSec: 0,
+  framesPerSec: 0,
+  latency: { p50: 0, p90: 0, p99: 0, p999: 0, max: 0 },
+  delivered: 1,
+  direct: 1,
+  serverCpu: 0,
+  serverRssMiB: 0,
+  generatorCpu: 0,
+  generatorReliable: true,
+  generatorNotes: [],
+  listenOverflows: 0,
+  loadAvg: 0,
+  errors: {},
+  ...over,
+});
+
+describe('bench', () => {
+  it('flags default to 10/25/50 rooms of 20 at 20/s; bad values are one clear error', () => {
+    expect(parseBenchArgs([])).toEqual(BENCH_DEFAULTS);
+    expect(parseBenchArgs(['--steps', '2,4', '--duration', '3'])).toMatchObject({ steps: [2, 4], duration: 3 });
+    expect(() => parseBenchArgs(['--steps', '2,x'])).toThrow('--steps must be a number >= 0 (got "x")');
+    expect(() => parseBenchArgs(['--steps', '0'])).toThrow('--steps must be whole numbers of rooms');
+  });
+
+  it('compares each rtgw step with the relay step of the same size (rtgw / relay)', () => {
+    const [c] = compareSteps([
+      step('rtgw', { deliveredPerSec: 19_000, framesPerSec: 1_000, latency: { p50: 30, p90: 50, p99: 80, p999: 90, max: 100 }, serverCpu: 0.5 }),
+      step('relay', { deliveredPerSec: 9_500, framesPerSec: 9_500, latency: { p50: 5, p90: 50, p99: 160, p999: 300, max: 400 }, serverCpu: 1 }),
+    ]);
+    expect(c).toMatchObject({ rooms: 50, deliveredRatio: 2, framesRatio: 0.11, p99Ratio: 0.5, cpuRatio: 0.5 });
+  });
+
+  it('reads CPU seconds and RSS of a process from /proc', async () => {
+    const before = markCpu(process.pid);
+    const until = Date.now() + 50;
+    while (Date.now() < until); // burn a little CPU
+    expect(cpuSeconds(process.pid)).toBeGreaterThan(0);
+    expect(coresBetween(before, markCpu(process.pid))).toBeGreaterThan(0);
+    expect(rssBytes(process.pid)).toBeGreaterThan(10 * 2 ** 20);
+    expect(listenOverflows()).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a Redis command delta keeps only what grew', () => {
+    const d = commandDelta({ total: 10, byCommand: { hset: 4, evalsha: 6 } }, { total: 25, byCommand: { hset: 14, evalsha: 6, publish: 5 } });
+    expect(d).toEqual({ total: 15, byCommand: { hset: 10, publish: 5 } });
+  });
+});
