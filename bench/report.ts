@@ -64,6 +64,19 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
+const RATIO_NOTE = 'rtgw/relay: delivered/s above x1 = rtgw delivers more; frames, p99 and CPU below x1 = rtgw needs fewer, is faster, is cheaper.';
+
+/** What the gateway's own /metrics said about each rtgw step: transforms it dropped on arrival, its event loop. */
+function gatewayNotes(steps: StepResult[]): string[] {
+  return steps
+    .filter((s) => s.target === 'rtgw' && s.gatewayTransformsIn)
+    .map((s) => {
+      const limited = s.gatewayDrops?.rate_limited ?? 0;
+      const share = ((limited / s.gatewayTransformsIn!) * 100).toFixed(1);
+      return `rtgw ${s.rooms}x${s.clients / s.rooms}: the gateway dropped ${int(limited)} of ${int(s.gatewayTransformsIn)} transforms as rate_limited (${share} %); its event loop p99 ${s.gatewayLoopP99Ms ?? '-'} ms`;
+    });
+}
+
 export function formatBench(b: BenchResult): string {
   const rows: string[][] = [HEAD];
   const comparisons = compareSteps(b.steps);
@@ -72,7 +85,7 @@ export function formatBench(b: BenchResult): string {
     rows.push(row(c.rtgw, label), row(c.relay, ''));
     rows.push(['', 'rtgw/relay', '', x(c.deliveredRatio), x(c.framesRatio), '', x(c.p99Ratio), '', '', x(c.cpuRatio), '', '', '', '', '', '']);
   }
-  const lines = rows.length > 1 ? [table(rows), ''] : [];
+  const lines = rows.length > 1 ? [table(rows), RATIO_NOTE, ...gatewayNotes(b.steps), ''] : [];
   for (const m of b.idle) {
     lines.push(`idle memory  ${m.target.padEnd(5)}  ${int(m.bytesPerClient)} bytes RSS per joined idle client (heap ${int(m.heapBytesPerClient)}, external ${int(m.externalBytesPerClient)}; RSS after GC ${m.rssBeforeMiB} -> ${m.rssAfterMiB} MiB over ${m.clients} clients)`);
   }
@@ -99,7 +112,8 @@ export function benchMarkdown(b: BenchResult): string {
     for (const s of [c.rtgw, c.relay]) md.push(`| ${s === c.rtgw ? `${c.rooms}x${b.options.clientsPerRoom}` : ''} | ${row(s, '').slice(1).join(' | ')} |`);
     md.push(`| | **rtgw/relay** | | ${x(c.deliveredRatio)} | ${x(c.framesRatio)} | | ${x(c.p99Ratio)} | | | ${x(c.cpuRatio)} | | | | | | |`);
   }
-  md.push('');
+  md.push('', RATIO_NOTE, '');
+  for (const note of gatewayNotes(b.steps)) md.push(`- ${note}`);
   for (const m of b.idle) {
     md.push(`- Idle memory, ${m.target}: **${int(m.bytesPerClient)} bytes of RSS** per joined idle client (JS heap ${int(m.heapBytesPerClient)}, external ${int(m.externalBytesPerClient)}; RSS after a forced GC ${m.rssBeforeMiB} -> ${m.rssAfterMiB} MiB over ${m.clients} clients).`);
   }

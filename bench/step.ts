@@ -61,6 +61,7 @@ export async function measureStep(o: BenchOptions, target: Target, rooms: number
           redisCommandsPerTransform: commands && accepted ? round(commands.total / accepted, 4) : undefined,
           redisScriptCallsPerTransform: commands && accepted ? round(scriptCalls(commands) / accepted, 4) : undefined,
           redisTopCommands: commands ? top(commands.byCommand, 8) : undefined,
+          gatewayTransformsIn: result.gateway?.transformsIn,
           gatewayDrops: result.gateway?.drops,
           gatewayLoopP99Ms: result.gateway?.eventLoopP99Ms,
         }

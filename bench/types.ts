@@ -40,6 +40,8 @@ export interface StepResult {
   /** Script calls (EVALSHA/EVAL/FCALL) per accepted transform: round trips that each run several commands inside Redis. */
   redisScriptCallsPerTransform?: number;
   redisTopCommands?: Record<string, number>;
+  /** rtgw only, from its /metrics over the window: avatar_transform messages received, and drops by reason. */
+  gatewayTransformsIn?: number;
   gatewayDrops?: Record<string, number>;
   gatewayLoopP99Ms?: number;
   generatorCpu: number;
