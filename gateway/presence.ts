@@ -8,6 +8,9 @@ import type { Hub } from './hub.js';
 import type { LocalRoom } from './room.js';
 import type { MemberRecord } from './store/types.js';
 
+/** How long past the drain time shutdown waits for the store before it stops anyway. */
+const DRAIN_MARGIN_MS = 3000;
+
 export class Presence {
   private leaseTimer: NodeJS.Timeout | undefined;
   private ticking = false;
@@ -96,6 +99,14 @@ export class Presence {
       if (await this.hub.store.removeMember(room.roomId, userId, sessionId)) this.hub.memberGone(room.roomId, userId, reason);
       if (room.grace.get(userId) === entry) room.grace.delete(userId);
     } catch (err) {
+      if (this.graceOverrideMs !== undefined) {
+        // Shutting down with the store unreachable: give up on it. This node's lease lapses, so a
+        // surviving node reaps the member; waiting here would keep the process from exiting.
+        if (room.grace.get(userId) === entry) room.grace.delete(userId);
+        this.hub.log.warn({ err, room: room.roomId, user: userId }, 'store unreachable at shutdown: leaving the member to be reaped');
+        this.hub.releaseIfIdle(room);
+        return this.notifyIfSettled();
+      }
       // The store is unreachable: keep the member and try again with the next heartbeat.
       this.hub.log.warn({ err, room: room.roomId, user: userId }, 'could not end a grace period; retrying');
       if (room.grace.get(userId) === entry) {
@@ -164,7 +175,13 @@ export class Presence {
       }
     }
     if (this.settled()) return;
-    await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+    // Bounded: a store that hangs (rather than failing fast) must not keep the process alive.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.settledWaiters.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms + DRAIN_MARGIN_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   private settled(): boolean {

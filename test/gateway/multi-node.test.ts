@@ -185,3 +185,19 @@ describe('rtgw serve processes on one Redis', () => {
     expect(state.members.map((m) => m.userId).sort()).toEqual(['alice', 'bob', 'dave']);
   }, 45_000);
 });
+
+describe('shutdown when Redis is gone', () => {
+  it('SIGTERM still exits 0 promptly after redis-server went away', async () => {
+    const redis = await startRedisServer();
+    redisServers.push(redis);
+    const node = await spawnGateway(['--port', '0', '--redis', redis.url, '--key-prefix', uniquePrefix('gone'), '--grace-ms', '500']);
+    processes.push(node);
+    const { client } = await joinAs(node.url, 'lobby', 'stranded');
+    await redis.stop();
+    await expect.poll(async () => (await fetch(`${node.url}/readyz`)).status, { timeout: 5000, interval: 100 }).toBe(503);
+    const asked = Date.now();
+    expect(await node.stop()).toBe(0);
+    expect(Date.now() - asked).toBeLessThan(5000);
+    expect((await client.closed).code).toBe(CloseCode.GOING_AWAY);
+  }, 20_000);
+});
