@@ -126,7 +126,7 @@ export class Hub implements StoreHandlers {
       session.member = record;
       this.metrics.members.inc();
       const snapshot = await this.store.getRoom(roomId);
-      for (const m of snapshot.members) if (m.nodeId !== this.nodeId) room.markRemote(m.userId, m.nodeId);
+      for (const m of snapshot.members) if (m.nodeId !== this.nodeId) this.markRemote(room, m.userId, m.nodeId);
       session.completeJoin(this.roomState(room, session, snapshot.members, snapshot.transforms, snapshot.chat));
       if (!previous) this.announce(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) });
     } catch (err) {
@@ -296,15 +296,15 @@ export class Hub implements StoreHandlers {
     const room = this.rooms.get(roomId);
     if (!room) return;
     if (event.kind === 'transforms') {
-      for (const t of event.transforms) room.markRemote(t.userId, event.origin);
+      for (const t of event.transforms) this.markRemote(room, t.userId, event.origin);
       return room.receiveRemoteTransforms(event.transforms, this.counters);
     }
     if (event.kind === 'session_replaced') {
       this.presence.replacedElsewhere(room, event.userId, event.sessionId);
-      return room.markRemote(event.userId, event.origin); // it resumed on the publishing node
+      return this.markRemote(room, event.userId, event.origin); // it resumed on the publishing node
     }
-    if (event.kind === 'member_joined') room.markRemote(event.member.userId, event.origin);
-    if (event.kind === 'chat') room.markRemote(event.message.userId, event.origin);
+    if (event.kind === 'member_joined') this.markRemote(room, event.member.userId, event.origin);
+    if (event.kind === 'chat') this.markRemote(room, event.message.userId, event.origin);
     if (event.kind === 'member_left') {
       if (room.sessions.has(event.userId)) return; // the member resumed here; that news is stale
       room.forget(event.userId);
@@ -344,6 +344,17 @@ export class Hub implements StoreHandlers {
     this.storeUp = true;
     this.log.info('store connection back: re-asserting this node’s members, chat and transforms');
     if (!this.faults.has('no-resync')) void this.presence.resync();
+  }
+
+  /**
+   * Record a member on another node. When that makes a local-only room shared, the other node may
+   * have joined between its snapshot and this news, missing transforms this node did not publish:
+   * publish the local members' latest ones once.
+   */
+  private markRemote(room: LocalRoom, userId: string, nodeId: string): void {
+    if (!room.markRemote(userId, nodeId)) return;
+    const latest = room.localLatest();
+    if (latest.length > 0) this.store.publish(room.roomId, { kind: 'transforms', origin: this.nodeId, transforms: latest });
   }
 
   // ---------------------------------------------------------------- rooms

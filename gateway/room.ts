@@ -145,9 +145,26 @@ export class LocalRoom {
     this.remote.delete(userId);
   }
 
-  /** Another node holds `userId`'s membership (heard from that node, or from the store). */
-  markRemote(userId: string, nodeId: string): void {
-    if (!this.sessions.has(userId)) this.remote.set(userId, nodeId);
+  /**
+   * Another node holds `userId`'s membership (heard from that node, or from the store). True when
+   * this made a local-only room shared: transforms flushed meanwhile were not published, so the
+   * caller republishes the local members' latest ones.
+   */
+  markRemote(userId: string, nodeId: string): boolean {
+    if (this.sessions.has(userId)) return false;
+    const wasLocalOnly = this.remote.size === 0;
+    this.remote.set(userId, nodeId);
+    return wasLocalOnly;
+  }
+
+  /** The latest transform of every member on this node (to catch another node up). */
+  localLatest(): BroadcastTransform[] {
+    const out: BroadcastTransform[] = [];
+    for (const userId of this.sessions.keys()) {
+      const t = this.latest.get(userId);
+      if (t) out.push(t);
+    }
+    return out;
   }
 
   rememberChat(message: ChatMessage): void {
