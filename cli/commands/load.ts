@@ -39,22 +39,12 @@ function workersOption(value: string): number | 'auto' {
   return intOption(0, 64)(value);
 }
 
-interface LoadFlags {
-  url: string;
-  rooms: number;
-  clientsPerRoom: number;
-  rate: number;
-  chatEvery: number;
-  duration: number;
-  ramp: number;
-  mobileRatio: number;
+/** The parsed flags: the generator's own options (one definition), plus what only the CLI has. */
+type LoadFlags = Pick<LoadOptions, 'url' | 'rooms' | 'clientsPerRoom' | 'rate' | 'chatEvery' | 'duration' | 'ramp' | 'mobileRatio' | 'sample' | 'workers' | 'drain'> & {
+  storm?: boolean;
   json?: string;
   threshold?: Threshold[];
-  storm?: boolean;
-  sample: number;
-  workers: number | 'auto';
-  drain: number;
-}
+};
 
 export function registerLoad(program: Command): void {
   program
