@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- --steps 10,25,50 --clients-per-room 20 --rate 20 --duration 15 --ramp 5 --idle-clients 2000 --storm-rooms 50 --sample 0.25]`
  * Prints the table and writes bench/results/<date>.json and <date>.md.
+ * `npm run bench -- startup` measures only the CLI's start-up (bench/startup.ts) and writes
+ * bench/results/startup-<date>.json; the full bench measures it first too.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,24 +10,40 @@ import { packageRoot } from '../scenarios/support/paths.js';
 import { parseBenchArgs } from './args.js';
 import { runBench, type BenchOptions } from './harness.js';
 import { benchMarkdown, formatBench } from './report.js';
+import { formatStartup, measureStartup } from './startup.js';
+
+async function startup(log: (line: string) => void): Promise<string> {
+  const result = await measureStartup(21, log);
+  const dir = join(packageRoot(), 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = `startup-${result.startedAt.slice(0, 10)}.json`;
+  await writeFile(join(dir, file), `${JSON.stringify(result, null, 2)}\n`);
+  return `${formatStartup(result)}\n\nwrote bench/results/${file}`;
+}
 
 async function main(): Promise<number> {
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'startup') {
+    process.stdout.write(`${await startup(log)}\n`);
+    return 0;
+  }
   let options: Omit<BenchOptions, 'log'>;
   try {
-    options = parseBenchArgs(process.argv.slice(2));
+    options = parseBenchArgs(argv);
   } catch (err) {
     process.stderr.write(`bench: ${(err as Error).message}\n`);
     return 2;
   }
   const started = Date.now();
-  const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  const startupReport = await startup(log); // first, while the machine is quiet
   const result = await runBench({ ...options, log });
   const dir = join(packageRoot(), 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const date = result.startedAt.slice(0, 10);
   await writeFile(join(dir, `${date}.json`), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(join(dir, `${date}.md`), benchMarkdown(result));
-  process.stdout.write(`\n${formatBench(result)}\n\nwrote bench/results/${date}.json and ${date}.md in ${Math.round((Date.now() - started) / 1000)} s\n`);
+  process.stdout.write(`\n${startupReport}\n\n${formatBench(result)}\n\nwrote bench/results/${date}.json and ${date}.md in ${Math.round((Date.now() - started) / 1000)} s\n`);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /** Small parsers shared by commands: each turns a bad value into one line naming the flag. */
 import { InvalidArgumentError } from 'commander';
-import { IdSchema } from '../protocol/index.js';
+// codes.js is plain data; protocol/index.js would load zod for every command, even --help.
+import { ID_PATTERN } from '../protocol/codes.js';
 
 export function intOption(min: number, max: number) {
   return (value: string): number => {
@@ -11,7 +12,7 @@ export function intOption(min: number, max: number) {
 }
 
 export function idOption(value: string): string {
-  if (!IdSchema.safeParse(value).success) throw new InvalidArgumentError('ids are 1..64 characters of [A-Za-z0-9_.:-]');
+  if (!ID_PATTERN.test(value)) throw new InvalidArgumentError('ids are 1..64 characters of [A-Za-z0-9_.:-]');
   return value;
 }
 

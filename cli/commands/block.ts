@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { IdSchema } from '../../protocol/index.js';
+import { ID_PATTERN } from '../../protocol/codes.js';
 import { CliError } from '../errors.js';
 import { redisUrlOption, urlOption } from '../options.js';
 
@@ -23,7 +23,7 @@ export function registerBlock(program: Command): void {
       .addHelpText('after', `\nExamples:\n  $ rtgw ${name} alice bob --redis redis://127.0.0.1:6379\n  $ rtgw ${name} alice bob --url http://localhost:8080 --admin-token "$RTGW_ADMIN_TOKEN"`)
       .action(async (userId: string, blockedUserId: string, opts: BlockOptions) => {
         for (const id of [userId, blockedUserId]) {
-          if (!IdSchema.safeParse(id).success) throw new CliError(`invalid user id "${id}": 1..64 characters of [A-Za-z0-9_.:-]`);
+          if (!ID_PATTERN.test(id)) throw new CliError(`invalid user id "${id}": 1..64 characters of [A-Za-z0-9_.:-]`);
         }
         const redis = opts.redis ?? (opts.url ? undefined : process.env.REDIS_URL);
         if (!redis && !opts.url) throw new CliError(`rtgw ${name} needs --redis URL or --url of a running gateway`);

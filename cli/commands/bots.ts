@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { Swarm, type SwarmStats } from '../../scenarios/support/swarm.js';
+import type { SwarmStats } from '../../scenarios/support/swarm.js';
 import { requireGateway } from '../gateway-check.js';
 import { CliError } from '../errors.js';
 import { idOption, intOption, urlOption } from '../options.js';
@@ -41,6 +41,7 @@ export function registerBots(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ rtgw bots --url http://localhost:8080 --room lobby --count 5\n  $ rtgw bots --url http://localhost:8080 --count 50 --rate 20 --chat-every 5 --mobile-ratio 0.3 --kill-every 2 --duration 60')
     .action(async (o: BotsOptions) => {
       await requireGateway(o.url);
+      const { Swarm } = await import('../../scenarios/support/swarm.js'); // the SDK and ws load only when bots run
       const swarm = new Swarm({ url: o.url, room: o.room, count: o.count, rate: o.rate, chatEvery: o.chatEvery, mobileRatio: o.mobileRatio, killEvery: o.killEvery });
       const print = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
       try {

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { takeSnapshot, formatSnapshot } from '../dash/once.js';
-import { AdminApiError, HttpDashSource } from '../dash/source.js';
 import { CliError, ExitCode } from '../errors.js';
 import { idOption, intOption, urlOption } from '../options.js';
 
@@ -38,6 +36,7 @@ export function registerDash(program: Command): void {
     .action(async (opts: DashOptions) => {
       const token = opts.adminToken ?? process.env.RTGW_ADMIN_TOKEN;
       if (!token) throw new CliError('dash needs the gateway\'s admin token: --admin-token or RTGW_ADMIN_TOKEN (rtgw serve prints it)', ExitCode.USAGE);
+      const [{ takeSnapshot, formatSnapshot }, { AdminApiError, HttpDashSource }] = await Promise.all([import('../dash/once.js'), import('../dash/source.js')]);
       const source = new HttpDashSource(opts.url, token);
       // One request first, whatever the mode: a wrong token or a dead URL is one line, not a screen.
       let snapshot;

@@ -2,8 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { resolveLoadOptions, LOAD_DEFAULTS, type LoadOptions } from '../../load/options.js';
-import { formatResult, statusLine } from '../../load/report.js';
-import { LoadError, runLoad, type LiveStatus } from '../../load/run.js';
+import type { LiveStatus } from '../../load/run.js';
 import { parseThreshold, type Threshold } from '../../load/thresholds.js';
 import { CliError, ExitCode } from '../errors.js';
 import { intOption, urlOption } from '../options.js';
@@ -80,7 +79,9 @@ export function registerLoad(program: Command): void {
       } catch (err) {
         throw new CliError((err as Error).message, LoadExitCode.USAGE);
       }
-      const live = liveStatus();
+      // The generator (workers, HDR histograms, the SDK) loads only when a load runs.
+      const [{ formatResult, statusLine }, { LoadError, runLoad }] = await Promise.all([import('../../load/report.js'), import('../../load/run.js')]);
+      const live = liveStatus(statusLine);
       let result;
       try {
         result = await runLoad({ ...options, thresholds: flags.threshold ?? [] }, { onStatus: live.update });
@@ -103,7 +104,7 @@ export function registerLoad(program: Command): void {
 const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 10_000) / 10_000 : n);
 
 /** One rewritten line on a terminal; a plain line every few seconds otherwise (CI logs). */
-function liveStatus() {
+function liveStatus(statusLine: (s: LiveStatus) => string) {
   const tty = process.stderr.isTTY === true;
   let lastPlain = 0;
   let shown = false;

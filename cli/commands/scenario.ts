@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { scenarios } from '../../scenarios/index.js';
-import { consoleReporter, summaryLines, useColour, writeJson, writeJunit } from '../../scenarios/support/report.js';
-import { runScenarios } from '../../scenarios/support/runner.js';
 import { requireGateway } from '../gateway-check.js';
 import { CliError, ExitCode } from '../errors.js';
 import { redisUrlOption, urlOption } from '../options.js';
@@ -28,6 +25,7 @@ export function registerScenario(program: Command): void {
     .option('--admin-token <t>', 'with --url: the gateway\'s admin token, for the block scenario [env RTGW_ADMIN_TOKEN]')
     .addHelpText('after', '\nExamples:\n  $ rtgw scenario list\n  $ rtgw scenario two-users\n  $ rtgw scenario all --junit results.xml\n  $ rtgw scenario two-users chat-limits --url http://localhost:8080')
     .action(async (names: string[], opts: ScenarioOptions) => {
+      const { scenarios } = await import('../../scenarios/index.js'); // bots, the SDK, junit: only when scenarios run
       if (names.length === 1 && names[0] === 'list') {
         const width = Math.max(...scenarios.map((s) => s.name.length));
         for (const s of scenarios) process.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
@@ -40,6 +38,7 @@ export function registerScenario(program: Command): void {
       }
       const chosen = names.includes('all') ? scenarios : names.map((n) => known.get(n)!);
       if (opts.url) await requireGateway(opts.url);
+      const [{ consoleReporter, summaryLines, useColour, writeJson, writeJunit }, { runScenarios }] = await Promise.all([import('../../scenarios/support/report.js'), import('../../scenarios/support/runner.js')]);
       const write = (line: string) => process.stdout.write(line + '\n');
       const results = await runScenarios(chosen, {
         url: opts.url,

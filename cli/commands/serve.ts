@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, startGateway, type GatewayConfigInput } from '../../gateway/index.js';
-import { builtWebDir, staticRoute } from '../../gateway/static.js';
+import type { GatewayConfigInput } from '../../gateway/index.js';
 import { CliError } from '../errors.js';
 import { intOption, redisUrlOption } from '../options.js';
 
@@ -37,6 +36,8 @@ export function registerServe(program: Command): void {
       for (const key of Object.keys(opts)) {
         if (cmd.getOptionValueSource(key) === 'cli') explicit[key === 'redis' ? 'redisUrl' : key === 'tokenTtl' ? 'tokenTtlSeconds' : key] = opts[key];
       }
+      // The gateway (ws, ioredis, prom-client, pino, zod) loads only when it is started, not for --help.
+      const [{ ConfigError, startGateway }, { builtWebDir, staticRoute }] = await Promise.all([import('../../gateway/index.js'), import('../../gateway/static.js')]);
       let gateway;
       try {
         gateway = await startGateway({ ...(explicit as GatewayConfigInput), useEnv: true });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { TokenIssuer } from '../../gateway/auth.js';
 import { CliError } from '../errors.js';
+import { signHs256Token } from '../token-sign.js';
 import { idOption, intOption } from '../options.js';
 
 export function registerToken(program: Command): void {
@@ -22,8 +22,7 @@ export function registerToken(program: Command): void {
       if (!secret) throw new CliError('rtgw token needs the gateway\'s secret: --jwt-secret or RTGW_JWT_SECRET');
       if (opts.device !== 'desktop' && opts.device !== 'mobile') throw new CliError(`invalid --device "${opts.device}": expected desktop or mobile`);
       if (opts.name !== undefined && (opts.name.length < 1 || opts.name.length > 32)) throw new CliError('invalid --name: 1..32 characters');
-      const issuer = new TokenIssuer(secret, opts.jwtAudience, opts.jwtIssuer);
-      const { token, expiresAt } = await issuer.issue({ userId: opts.user, roomId: opts.room, displayName: opts.name, device: opts.device, ttlSeconds: opts.ttl });
+      const { token, expiresAt } = signHs256Token(secret, { userId: opts.user, roomId: opts.room, displayName: opts.name, device: opts.device, ttlSeconds: opts.ttl, audience: opts.jwtAudience, issuer: opts.jwtIssuer });
       process.stdout.write(opts.json ? JSON.stringify({ token, expiresAt }) + '\n' : token + '\n');
     });
 }
