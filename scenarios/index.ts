@@ -5,6 +5,7 @@ import chatLimits from './chat-limits.js';
 import multiNode from './multi-node.js';
 import rateLimit from './rate-limit.js';
 import reconnect from './reconnect.js';
+import rollingDeploy from './rolling-deploy.js';
 import redisRestart from './redis-restart.js';
 import serverRestart from './server-restart.js';
 import simFallback from './sim-fallback.js';
@@ -24,6 +25,7 @@ export const scenarios: Scenario[] = [
   multiNode,
   serverRestart,
   redisRestart,
+  rollingDeploy,
 ];
 
 export type { Scenario };

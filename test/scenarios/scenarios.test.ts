@@ -21,6 +21,8 @@ const breakage: Record<string, { faults?: string[]; serveArgs?: string[]; failsA
   'multi-node': { serveArgs: ['--lease-ms', '60000'], failsAt: /the ghost is removed within 15 s/ },
   'server-restart': { faults: ['lose-chat-history'], failsAt: /chat history kept every accepted message/ },
   'redis-restart': { faults: ['no-resync'], failsAt: /chat history kept every accepted message/ },
+  // Without a grace period a drained node's members are announced as left before they resume elsewhere.
+  'rolling-deploy': { serveArgs: ['--grace-ms', '0'], failsAt: /no member_left \/ member_joined for a member who resumed/ },
 };
 
 describe('each scenario catches the fault it guards against', () => {
