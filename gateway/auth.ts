@@ -38,6 +38,8 @@ export class TokenVerifier {
     private readonly audience: string,
     private readonly issuer: string | undefined,
     private readonly skewS: number,
+    /** During a key rotation: the previous HS256 secret's verifier, tried when the signature does not match this one. */
+    private readonly previous?: TokenVerifier,
   ) {}
 
   static async fromConfig(config: GatewayConfig): Promise<TokenVerifier> {
@@ -58,7 +60,8 @@ export class TokenVerifier {
       }
       return new TokenVerifier(key, [algorithmFor(key, config.jwtPublicKey)], aud, iss, skew);
     }
-    return new TokenVerifier(new TextEncoder().encode(config.jwtSecret), ['HS256'], aud, iss, skew);
+    const previous = config.jwtSecretPrevious ? new TokenVerifier(new TextEncoder().encode(config.jwtSecretPrevious), ['HS256'], aud, iss, skew) : undefined;
+    return new TokenVerifier(new TextEncoder().encode(config.jwtSecret), ['HS256'], aud, iss, skew, previous);
   }
 
   /** Fault `accept-expired`: tolerate any expiry (scenario self-tests only). */
@@ -80,6 +83,7 @@ export class TokenVerifier {
       });
       payload = verified.payload;
     } catch (e) {
+      if (this.previous && e instanceof errors.JWSSignatureVerificationFailed) return this.previous.verify(token);
       if (e instanceof errors.JWTExpired) throw new AuthError(AuthErrorCode.TOKEN_EXPIRED, 'the token has expired');
       const reason = e instanceof errors.JOSEError ? e.message : 'malformed token';
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, `the token was refused (${reason})`);

@@ -24,6 +24,8 @@ export const GatewayConfigSchema = z.object({
   nodeId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
   /** HS256 shared secret (at least 32 bytes is wise). */
   jwtSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Key rotation: the previous HS256 secret, still accepted (never used to sign) until its tokens have expired. */
+  jwtSecretPrevious: z.string().min(16, 'must be at least 16 characters').optional(),
   /** PEM file holding an SPKI public key (ES256 / EdDSA / RS256). */
   jwtPublicKey: z.string().optional(),
   /** JWKS URL serving the issuer's public keys. */
@@ -84,6 +86,7 @@ export const configSources: Record<keyof GatewayConfigInput, { flag?: string; en
   keyPrefix: { flag: '--key-prefix', env: 'RTGW_KEY_PREFIX' },
   nodeId: { flag: '--node-id', env: 'RTGW_NODE_ID' },
   jwtSecret: { flag: '--jwt-secret', env: 'RTGW_JWT_SECRET' },
+  jwtSecretPrevious: { flag: '--jwt-secret-previous', env: 'RTGW_JWT_SECRET_PREVIOUS' },
   jwtPublicKey: { flag: '--jwt-public-key', env: 'RTGW_JWT_PUBLIC_KEY' },
   jwksUrl: { flag: '--jwks-url', env: 'RTGW_JWKS_URL' },
   jwtAudience: { flag: '--jwt-audience', env: 'RTGW_JWT_AUDIENCE' },
@@ -143,6 +146,7 @@ export function resolveConfig(explicit: GatewayConfigInput = {}, env: GatewayCon
   const c = parsed.data;
   const keyOptions = [c.jwtSecret, c.jwtPublicKey, c.jwksUrl].filter(Boolean).length;
   if (keyOptions > 1) throw new ConfigError('give only one of --jwt-secret, --jwt-public-key, --jwks-url');
+  if (c.jwtSecretPrevious && !c.jwtSecret) throw new ConfigError('--jwt-secret-previous / RTGW_JWT_SECRET_PREVIOUS needs the current --jwt-secret too');
   if (c.production && keyOptions === 0) {
     throw new ConfigError('production needs a verification key: --jwt-secret, --jwt-public-key or --jwks-url');
   }

@@ -13,6 +13,7 @@ export function registerServe(program: Command): void {
     .option('--key-prefix <p>', 'prefix of Redis keys and channels [env RTGW_KEY_PREFIX] (default rtgw:)')
     .option('--node-id <id>', 'this node\'s id [env RTGW_NODE_ID] (default host-pid-random)')
     .option('--jwt-secret <s>', 'HS256 secret shared with the token issuer [env RTGW_JWT_SECRET] (generated per process in development)')
+    .option('--jwt-secret-previous <s>', 'key rotation: the previous HS256 secret, still accepted until its tokens expire [env RTGW_JWT_SECRET_PREVIOUS]')
     .option('--jwt-public-key <file>', 'PEM public key (ES256/EdDSA/RS256) [env RTGW_JWT_PUBLIC_KEY]')
     .option('--jwks-url <url>', 'JWKS URL of the token issuer [env RTGW_JWKS_URL]')
     .option('--jwt-audience <aud>', 'required aud claim [env RTGW_JWT_AUDIENCE] (default rtgw)')
