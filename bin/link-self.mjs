@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Run by `npm install` in a clone (the prepare script): put this package's own `rtgw` into
 // node_modules/.bin, so `npx rtgw serve` finds it locally and runs it at once. Without the link,
-// npx does not see a project's own bin: it copies the folder into its cache and builds it again
-// there (prepare), which made the README's first `npx rtgw serve` take over 10 s.
+// npx runs a project's own bin by installing the folder into its cache (npm's libnpmexec does
+// that whenever the local package.json has the bin), which runs prepare again; that is why
+// prepare (bin/build-if-stale.mjs) skips the build when dist/ is fresh. The link serves
+// `node_modules/.bin/rtgw` and tools that put node_modules/.bin on the PATH.
 import { existsSync, lstatSync, mkdirSync, symlinkSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
