@@ -160,7 +160,8 @@ export class TrackedClient {
   async sync(timeoutMs = 5000): Promise<void> {
     const ts = Math.random();
     this.send({ type: 'ping', ts });
-    await this.next('pong', (m) => m.ts === ts, timeoutMs);
+    const closed = this.closed.then((c) => Promise.reject(new Error(`${this.label}: closed ${c.code} ${c.reason} while waiting for pong`)));
+    await Promise.race([this.next('pong', (m) => m.ts === ts, timeoutMs), closed]);
   }
 
   private onMessage(msg: ServerMessage): void {

@@ -14,6 +14,14 @@ async function skewed(name: string): Promise<{ ahead: FaultNode; behind: FaultNo
   const ahead = await cluster.node('ahead', { env: { RTGW_TEST_CLOCK_OFFSET_MS: '10000' } });
   const behind = await cluster.node('behind', { env: { RTGW_TEST_CLOCK_OFFSET_MS: '-10000' } });
   const fair = await cluster.node('fair');
+  // The skew must really be in effect, or these tests prove nothing: a node's pong carries its wall clock.
+  for (const [node, offset] of [[ahead, 10_000], [behind, -10_000], [fair, 0]] as const) {
+    const probe = await cluster.open(node, `clock-${node.name}`);
+    probe.send({ type: 'ping', ts: 1 });
+    const pong = await probe.next('pong');
+    expect(Math.abs(pong.serverTime - Date.now() - offset), `${node.name}'s clock is off by ${offset} ms`).toBeLessThan(2000);
+    await probe.close();
+  }
   return { ahead, behind, fair };
 }
 

@@ -87,9 +87,9 @@ describe('a socket that dies mid-join', () => {
       tab2.kill();
       // A real wait past the grace period of anything tab 2 may have started.
       await new Promise((r) => setTimeout(r, GRACE_MS + 2 * HEARTBEAT_MS));
+      expect(tab1.closedWith).toBeUndefined();
       await tab1.sync();
       await watcher.sync();
-      expect(tab1.closedWith).toBeUndefined();
       expect(watcher.all('member_left').filter((m) => m.userId === 'dual')).toEqual([]);
       expect(await tab1.sendChat(`mid-join ${where}: tab 1 still talks`)).toMatchObject({ accepted: true });
       await cluster.converge();
