@@ -1,6 +1,7 @@
 /** Every acceptance scenario, in the order `rtgw scenario all` runs them. */
 import authReject from './auth-reject.js';
 import block from './block.js';
+import chaos from './chaos.js';
 import chatLimits from './chat-limits.js';
 import multiNode from './multi-node.js';
 import rateLimit from './rate-limit.js';
@@ -26,6 +27,7 @@ export const scenarios: Scenario[] = [
   serverRestart,
   redisRestart,
   rollingDeploy,
+  chaos,
 ];
 
 export type { Scenario };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { requireGateway } from '../gateway-check.js';
 import { CliError, ExitCode } from '../errors.js';
-import { redisUrlOption, urlOption } from '../options.js';
+import { intOption, redisUrlOption, urlOption } from '../options.js';
 
 interface ScenarioOptions {
   url?: string;
@@ -10,6 +10,7 @@ interface ScenarioOptions {
   junit?: string;
   jwtSecret?: string;
   adminToken?: string;
+  duration?: number;
 }
 
 export function registerScenario(program: Command): void {
@@ -22,6 +23,7 @@ export function registerScenario(program: Command): void {
     .option('--json <file>', 'write machine-readable results')
     .option('--junit <file>', 'write JUnit XML (one test case per scenario)')
     .option('--jwt-secret <s>', 'with --url: the gateway\'s HS256 secret, to forge expired and wrong-audience tokens [env RTGW_JWT_SECRET]')
+    .option('--duration <s>', 'how long long-running scenarios (chaos) run, in seconds (default: each scenario\'s own; chaos 180)', intOption(5, 86_400))
     .option('--admin-token <t>', 'with --url: the gateway\'s admin token, for the block scenario [env RTGW_ADMIN_TOKEN]')
     .addHelpText('after', '\nExamples:\n  $ rtgw scenario list\n  $ rtgw scenario two-users\n  $ rtgw scenario all --junit results.xml\n  $ rtgw scenario two-users chat-limits --url http://localhost:8080')
     .action(async (names: string[], opts: ScenarioOptions) => {
@@ -45,6 +47,7 @@ export function registerScenario(program: Command): void {
         redisUrl: opts.redis,
         jwtSecret: opts.jwtSecret ?? process.env.RTGW_JWT_SECRET,
         adminToken: opts.adminToken ?? process.env.RTGW_ADMIN_TOKEN,
+        durationS: opts.duration,
         hooks: consoleReporter(write, useColour(process.stdout)),
       });
       for (const line of summaryLines(results)) write(line);

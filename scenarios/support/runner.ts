@@ -20,6 +20,8 @@ export interface RunnerHooks {
 
 export interface RunOptions extends EnvironmentOptions {
   faults?: string[];
+  /** How long long-running scenarios (chaos) run, in seconds; each has its own default. */
+  durationS?: number;
   hooks?: RunnerHooks;
 }
 
@@ -40,7 +42,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let context: ScenarioContext | undefined;
   try {
     env = (scenario.needs.nodes ?? 1) === 0 ? await Environment.start({ nodes: 0 }, {}) : await Environment.start(scenario.needs, options);
-    context = new ScenarioContext({ env, faults: options.faults ?? [], onRecord: (r) => hooks.onRecord?.(scenario, r) });
+    context = new ScenarioContext({ env, faults: options.faults ?? [], durationS: options.durationS, onRecord: (r) => hooks.onRecord?.(scenario, r) });
     await scenario.run(context);
     return done({ status: 'passed', records: context.records });
   } catch (err) {

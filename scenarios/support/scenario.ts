@@ -53,6 +53,8 @@ export interface ContextOptions {
   onRecord: (record: StepRecord) => void;
   /** Deliberate faults the runner injected (scenario self-tests); scenarios may read them. */
   faults: string[];
+  /** `--duration` in seconds, for scenarios that run for a while (unset: the scenario's default). */
+  durationS?: number;
 }
 
 export class ScenarioContext {
@@ -132,6 +134,11 @@ export class ScenarioContext {
 
   get faults(): string[] {
     return this.options.faults;
+  }
+
+  /** `--duration` in seconds when given. */
+  get durationS(): number | undefined {
+    return this.options.durationS;
   }
 
   async cleanup(): Promise<void> {

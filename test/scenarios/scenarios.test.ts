@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { scenarios } from '../../scenarios/index.js';
 import { runScenario } from '../../scenarios/support/runner.js';
 
-const breakage: Record<string, { faults?: string[]; serveArgs?: string[]; failsAt: RegExp }> = {
+const breakage: Record<string, { faults?: string[]; serveArgs?: string[]; durationS?: number; failsAt: RegExp }> = {
   'two-users': { serveArgs: ['--flush-interval-ms', '1000'], failsAt: /receives alice's transforms at ≥/ },
   'rate-limit': { faults: ['no-rate-limit'], failsAt: /observer receives at most 20 of flood-desktop's transforms in any 1 s/ },
   'chat-limits': { faults: ['no-chat-limits'], failsAt: /241 characters are rejected too_long/ },
@@ -23,6 +23,8 @@ const breakage: Record<string, { faults?: string[]; serveArgs?: string[]; failsA
   'redis-restart': { faults: ['no-resync'], failsAt: /chat history kept every accepted message/ },
   // Without a grace period a drained node's members are announced as left before they resume elsewhere.
   'rolling-deploy': { serveArgs: ['--grace-ms', '0'], failsAt: /no member_left \/ member_joined for a member who resumed/ },
+  // A node that does not notice it was fenced (frozen past its lease) never re-announces its members.
+  chaos: { faults: ['no-fencing'], durationS: 20, failsAt: /member views agree with the live sessions/ },
 };
 
 describe('each scenario catches the fault it guards against', () => {
@@ -31,14 +33,14 @@ describe('each scenario catches the fault it guards against', () => {
   });
 
   for (const scenario of scenarios) {
-    const { faults, serveArgs, failsAt } = breakage[scenario.name]!;
+    const { faults, serveArgs, durationS, failsAt } = breakage[scenario.name]!;
     it(`${scenario.name} fails against a gateway with ${faults ? `RTGW_FAULTS=${faults.join(',')}` : serveArgs!.join(' ')}`, async () => {
-      const result = await runScenario(scenario, { faults, serveArgs });
+      const result = await runScenario(scenario, { faults, serveArgs, durationS });
       expect(result.status, JSON.stringify(result.records, null, 1)).toBe('failed');
       expect(result.message).toMatch(failsAt);
       const failed = result.records.filter((r) => !r.ok);
       expect(failed).toHaveLength(1);
       expect(failed[0]!.title).toMatch(failsAt);
-    }, 60_000);
+    }, 60_000 + (durationS ?? 0) * 1000);
   }
 });
