@@ -29,8 +29,10 @@ interface Tracked {
 }
 
 async function deployNode(t: ScenarioContext, lb: Awaited<ReturnType<typeof startHaproxy>>, i: number, bots: Tracked[], reconnectMs: number[]): Promise<void> {
-  const mark = Date.now();
   const name = `node${i + 1}`;
+  // Chat in flight as the node goes down: the cases where an echo can be lost or a resend doubled.
+  const inFlight = bots.map((b) => b.bot.provider.sendChat(`${b.bot.userId} before SIGTERM ${name}`).then((m) => void b.accepted.push(m), () => {}));
+  const mark = Date.now();
   await t.step(`SIGTERM ${name} (graceful: 1001 to its clients, drain, exit)`, async () => {
     const code = await t.env.process(i).stop();
     if (code !== 0) throw new Error(`${name} exited with ${code}`);
@@ -51,6 +53,7 @@ async function deployNode(t: ScenarioContext, lb: Awaited<ReturnType<typeof star
   reconnectMs.push(...times);
   t.check(`every bot of ${name} was back in its room within ${RECOVER_MS / 1000} s of its close`, times.every((ms) => ms <= RECOVER_MS),
     `${times.map((ms) => (Number.isFinite(ms) ? `${ms} ms` : 'never')).join(', ')}`);
+  await Promise.all(inFlight);
   await t.step(`start ${name} again; HAProxy puts it back in rotation`, async () => {
     await t.env.process(i).restart();
     await lb.waitForState(name, /^UP$/);

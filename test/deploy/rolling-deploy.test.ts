@@ -13,6 +13,6 @@ describe('rolling-deploy', () => {
     const failed = result.records.filter((r) => !r.ok);
     expect(result.status).toBe('failed');
     expect(failed.map((r) => r.title)).toEqual(['no accepted chat lost or duplicated (every bot and the room history)']);
-    expect(failed[0]!.detail).toMatch(/history of .* has ".*" 0x/);
+    expect(failed[0]!.detail).toMatch(/(got|history of .*has) ".*" 0x/); // missed while reconnecting, or gone from the history
   }, 90_000);
 });
