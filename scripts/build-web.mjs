@@ -3,6 +3,8 @@
  * The demo page, built into dist/web/ (served by `rtgw serve` at `/`, see gateway/static.ts):
  *   app.js                  web/src/main.ts bundled and minified; the SDK stays outside it,
  *                           imported as ./rtgw-client.browser.js (the page uses the SDK's public API only)
+ *   room-view-3d.js         the 3D view with three.js bundled in (tree-shaken, minified); app.js
+ *                           imports it only where WebGL works, so the 2D fallback never loads it
  *   rtgw-client.browser.js  the SDK's browser bundle, copied from scripts/build-client-bundle.mjs's output
  *   index.html, styles.css, favicon.svg   copied from web/
  *
@@ -28,6 +30,7 @@ const outdir = arg('--outdir', 'dist/web');
 const sdk = arg('--sdk', 'dist/client/rtgw-client.browser.js');
 const SDK_FILE = 'rtgw-client.browser.js';
 const STATIC = ['index.html', 'styles.css', 'favicon.svg'];
+const VIEW_3D_FILE = 'room-view-3d.js';
 const FLAG_NAMES = ['REALTIME_PROVIDER', 'USE_MOCK_REALTIME', 'REALTIME_RECONNECT_INTERVAL_MS', 'REALTIME_RATE_LIMIT_DEBUG'];
 
 function fail(message) {
@@ -57,6 +60,14 @@ const sdkIsExternal = {
   },
 };
 
+/** app.js loads the 3D view (and three with it) as its own file, on demand; it is built as a second entry. */
+const view3dIsSeparate = {
+  name: 'view-3d-is-separate',
+  setup(b) {
+    b.onResolve({ filter: /room-view-3d\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: `./${VIEW_3D_FILE}`, external: true } : undefined));
+  },
+};
+
 // Built beside the target and swapped in with two renames, so a running `rtgw serve` (or a test)
 // never finds the page half-written while someone rebuilds.
 const staging = `${outdir}.building-${process.pid}`;
@@ -65,9 +76,7 @@ await mkdir(staging, { recursive: true });
 process.on('exit', (code) => {
   if (code !== 0) rmSync(staging, { recursive: true, force: true }); // a failed build leaves nothing behind
 });
-await build({
-  entryPoints: [resolve(root, 'web/src/main.ts')],
-  outfile: resolve(staging, 'app.js'),
+const common = {
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -77,8 +86,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   define: { __RTGW_BUILD_FLAGS__: JSON.stringify(flags) },
-  plugins: [sdkIsExternal],
-});
+};
+await build({ ...common, entryPoints: [resolve(root, 'web/src/main.ts')], outfile: resolve(staging, 'app.js'), plugins: [sdkIsExternal, view3dIsSeparate] });
+await build({ ...common, entryPoints: [resolve(root, 'web/src/room-view-3d.ts')], outfile: resolve(staging, VIEW_3D_FILE), plugins: [sdkIsExternal] });
 await Promise.all([
   ...STATIC.map((f) => copyFile(resolve(root, 'web', f), resolve(staging, f))),
   copyFile(sdk, resolve(staging, SDK_FILE)),
@@ -92,7 +102,7 @@ await rm(previous, { recursive: true, force: true });
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 let raw = 0;
 let gz = 0;
-for (const file of ['app.js', SDK_FILE, ...STATIC]) {
+for (const file of ['app.js', VIEW_3D_FILE, SDK_FILE, ...STATIC]) {
   const code = await readFile(resolve(outdir, file));
   const z = gzipSync(code, { level: 9 }).length;
   raw += code.length;
@@ -100,3 +110,4 @@ for (const file of ['app.js', SDK_FILE, ...STATIC]) {
   console.log(`${relative(root, resolve(outdir, file)).padEnd(36)} ${kib(code.length).padStart(9)} raw ${kib(z).padStart(9)} gzip`);
 }
 console.log(`${`${relative(root, outdir)}/ (page total)`.padEnd(36)} ${kib(raw).padStart(9)} raw ${kib(gz).padStart(9)} gzip${Object.keys(flags).length ? `  flags: ${JSON.stringify(flags)}` : ''}`);
+console.log(`  (${VIEW_3D_FILE} is three.js and the 3D view: loaded only where WebGL works; the 2D map needs none of it)`);

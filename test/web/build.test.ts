@@ -18,22 +18,31 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(() => Promise.all(cleanups.map((c) => c())));
 
 describe('scripts/build-web.mjs', () => {
-  it('builds the page next to the SDK bundle it imports, self-contained, small, and reports sizes', async () => {
+  it('builds the page next to the SDK bundle it imports and the 3D view (three.js) it loads on demand, self-contained, and reports sizes', async () => {
     const site = await buildPage();
     cleanups.push(site.remove);
     expect((await readdir(site.dir)).sort()).toEqual([
-      'app.js', 'app.js.map', 'favicon.svg', 'index.html', 'rtgw-client.browser.js', 'rtgw-client.browser.js.map', 'styles.css',
+      'app.js', 'app.js.map', 'favicon.svg', 'index.html', 'room-view-3d.js', 'room-view-3d.js.map', 'rtgw-client.browser.js', 'rtgw-client.browser.js.map', 'styles.css',
     ]);
     const app = await readFile(join(site.dir, 'app.js'), 'utf8');
-    // The page is built on the SDK's public entry point only, kept as a separate file.
-    const imports = new Set([...app.matchAll(/(?:from|import\()\s*"([^"]+)"/g)].map((m) => m[1]));
-    expect([...imports]).toEqual(['./rtgw-client.browser.js']);
+    // The page is built on the SDK's public entry point only, kept as a separate file; three.js is
+    // not in app.js but in room-view-3d.js, which app.js imports only where WebGL works.
+    const importsOf = (code: string) => [...new Set([...code.matchAll(/(?:from|import\()\s*"([^"]+)"/g)].map((m) => m[1]))].sort();
+    expect(importsOf(app)).toEqual(['./room-view-3d.js', './rtgw-client.browser.js']);
+    expect(app).toMatch(/import\("\.\/room-view-3d\.js"\)/);
     expect(app.length).toBeLessThan(40 * 1024);
+    const view3d = await readFile(join(site.dir, 'room-view-3d.js'), 'utf8');
+    expect(importsOf(view3d)).toEqual([]); // three is bundled in: nothing fetched from elsewhere
+    expect(view3d).toContain('WebGLRenderer');
+    expect(view3d.length).toBeLessThan(700 * 1024);
     // Nothing from elsewhere: no absolute URLs in what the browser loads.
-    for (const file of ['index.html', 'styles.css', 'app.js']) {
-      expect(await readFile(join(site.dir, file), 'utf8'), file).not.toMatch(/https?:\/\/|url\(\s*["']?\/\//);
+    for (const file of ['index.html', 'styles.css', 'app.js', 'room-view-3d.js']) {
+      // three.js names the XHTML namespace (for createElementNS): an identifier, never fetched.
+      const code = (await readFile(join(site.dir, file), 'utf8')).replaceAll('"http://www.w3.org/1999/xhtml"', '""');
+      expect(code, file).not.toMatch(/https?:\/\/|url\(\s*["']?\/\//);
     }
     expect(site.stdout).toMatch(/app\.js\s+[\d.]+ KiB raw\s+[\d.]+ KiB gzip/);
+    expect(site.stdout).toMatch(/room-view-3d\.js\s+[\d.]+ KiB raw\s+[\d.]+ KiB gzip/);
     expect(site.stdout).toMatch(/\(page total\)/);
   });
 

@@ -36,15 +36,22 @@ export async function buildPage(env: Record<string, string> = {}): Promise<{ dir
   return { dir, stdout, remove: () => rm(tmp, { recursive: true, force: true }) };
 }
 
-/** One headless Chromium per test file; the flags keep it off this machine's (closed) network. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * One headless Chromium per test file; the flags keep it off this machine's (closed) network.
+ * `webgl: true` gives it WebGL 2 through SwiftShader (Chromium's software renderer), so the page
+ * draws its 3D view; without it (`--disable-gpu` alone) the page has no WebGL and shows the 2D map.
+ */
+export async function launchChromium(options: { webgl?: boolean } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH; .ci/run does this`);
   }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(options.webgl ? ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] : ['--disable-gpu', '--disable-3d-apis']),
+    ],
   });
 }
 

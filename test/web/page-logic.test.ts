@@ -12,7 +12,7 @@ import { tabSuffix, userIdFor } from '../../web/src/user-id.js';
 
 describe('launch parameters', () => {
   it('room and name prefill the form and, both given, join at once; device is kept only when valid', () => {
-    expect(readLaunchParams('?room=lobby&name=%20Ada%20&device=mobile')).toEqual({ name: 'Ada', room: 'lobby', device: 'mobile', autoJoin: true, env: {} });
+    expect(readLaunchParams('?room=lobby&name=%20Ada%20&device=mobile')).toEqual({ name: 'Ada', room: 'lobby', device: 'mobile', autoJoin: true, env: {}, view: '3d', debug: false });
     expect(readLaunchParams('?room=lobby&device=tablet')).toMatchObject({ room: 'lobby', device: undefined, autoJoin: false });
     expect(readLaunchParams('')).toMatchObject({ name: '', room: '', autoJoin: false });
     expect(readLaunchParams(`?name=${'n'.repeat(40)}`).name).toHaveLength(32);

@@ -18,6 +18,10 @@ export interface LaunchParams {
   autoJoin: boolean;
   /** Flags for `createRealtimeProvider`'s `env` option. */
   env: Flags;
+  /** `view=2d` starts on the map, `view=3d` (the default where WebGL works) in 3D. */
+  view: '2d' | '3d';
+  /** `debug=1`: the debug overlay (latency figures) and the SDK's pacing notices. */
+  debug: boolean;
 }
 
 /**
@@ -39,14 +43,16 @@ export function readLaunchParams(search: string, buildFlags: Flags = {}): Launch
   }
   const debug = q.get('debug');
   if (debug !== null) env.REALTIME_RATE_LIMIT_DEBUG = debug === '' ? 'true' : debug;
-  return { name, room, device, autoJoin: name !== '' && room !== '', env };
+  const view = q.get('view') === '2d' ? '2d' : '3d';
+  const debugOn = ['1', 'true', ''].includes((env.REALTIME_RATE_LIMIT_DEBUG ?? 'false').trim().toLowerCase());
+  return { name, room, device, autoJoin: name !== '' && room !== '', env, view, debug: debugOn };
 }
 
 /** A link that opens the join form for `room` with the same provider flags (for inviting someone). */
 export function inviteSearch(room: string, currentSearch: string): string {
   const current = new URLSearchParams(currentSearch);
   const out = new URLSearchParams({ room });
-  for (const key of ['provider', 'debug']) {
+  for (const key of ['provider', 'debug', 'view']) {
     const v = current.get(key);
     if (v !== null) out.set(key, v);
   }

@@ -1,8 +1,10 @@
 /**
- * The demo page: a join form, then the room (top-down view, member list, chat) on the client SDK.
+ * The demo page: a join form, then the room (3D view or map, member list, chat) on the client SDK.
  * This file wires index.html to the parts: launch-params (URL and flags), demo-session (the SDK),
- * room-view (canvas), member-list, chat-panel, toaster and feedback-text (connection feedback),
- * movement (keys and buttons) and page-snapshot (`window.__rtgw`).
+ * view-switch (the 3D view, loaded where WebGL works, and the 2D map), room-description (who is
+ * where, in words), member-list, chat-panel, toaster and feedback-text (connection feedback),
+ * movement (keys and buttons), latency-meter (the debug overlay), page-snapshot (`window.__rtgw`)
+ * and draw-trace (`window.__rtgwTrace`).
  */
 import { resolveFlags, type ConnectionState, type Device } from '../../client/index.js';
 import { ChatPanel } from './chat-panel.js';
@@ -12,8 +14,11 @@ import { noticeToast, statusView } from './feedback-text.js';
 import { inviteSearch, readLaunchParams, type Flags } from './launch-params.js';
 import { MemberList } from './member-list.js';
 import { DIRECTIONS, HeldDirections, directionForKey, type Direction } from './movement.js';
+import { DrawTraceRecorder, epochMs } from './draw-trace.js';
+import { LatencyMeter } from './latency-meter.js';
 import { exposeSnapshot } from './page-snapshot.js';
-import { RoomView } from './room-view.js';
+import { describeRoom } from './room-description.js';
+import { ViewSwitch } from './view-switch.js';
 import { Toaster } from './toaster.js';
 import { tabSuffix, userIdFor } from './user-id.js';
 
@@ -35,13 +40,23 @@ const ui = {
   roomName: byId('room-name'),
   inviteLink: byId('invite-link', HTMLAnchorElement),
   leaveButton: byId('leave-button', HTMLButtonElement),
-  canvas: byId('room-view', HTMLCanvasElement),
+  description: byId('room-description'),
+  debugOverlay: byId('debug-overlay'),
 };
 
 const params = readLaunchParams(location.search, typeof __RTGW_BUILD_FLAGS__ === 'object' ? __RTGW_BUILD_FLAGS__ : {});
 const toaster = new Toaster(byId('toasts'));
 const memberList = new MemberList(byId('member-list', HTMLUListElement), byId('member-count'));
-const view = new RoomView(ui.canvas);
+const views = new ViewSwitch({
+  map: byId('room-view', HTMLCanvasElement),
+  canvas3d: byId('room-view-3d', HTMLCanvasElement),
+  toggle: byId('view-toggle', HTMLButtonElement),
+  note: byId('view-note'),
+  overlay: byId('stage-overlay'),
+}, params.view);
+const meter = new LatencyMeter();
+const trace = new DrawTraceRecorder();
+let offTransforms: (() => void) | undefined;
 const held = new HeldDirections();
 const chat = new ChatPanel(
   {
@@ -128,10 +143,12 @@ async function join(name: string, room: string, device: Device): Promise<void> {
     return formError((err as Error).message);
   }
   session = s;
+  offTransforms?.();
+  offTransforms = s.provider.on('transforms', (list) => meter.onTransforms(list));
   showProviderBadge(s.provider.kind);
   chat.clear();
   memberList.clear();
-  view.clear();
+  views.clear();
   ui.roomName.textContent = room;
   ui.inviteLink.href = inviteSearch(room, location.search);
   document.title = `${room} · rtgw demo room`;
@@ -188,11 +205,17 @@ addEventListener('keydown', (e) => {
   const d = directionForKey(e.code, e.key);
   if (!d) return;
   e.preventDefault(); // arrows would scroll the page
+  if (!e.repeat) {
+    trace.key(e.code, 'down', epochMs(e.timeStamp));
+    if (held.current().size === 0) meter.onKeyDown(session.provider.serverNow() - (performance.now() - e.timeStamp));
+  }
   held.press(d);
 });
 addEventListener('keyup', (e) => {
   const d = directionForKey(e.code, e.key);
-  if (d) held.release(d);
+  if (!d) return;
+  held.release(d);
+  trace.key(e.code, 'up', epochMs(e.timeStamp));
 });
 addEventListener('blur', () => held.clear());
 document.addEventListener('visibilitychange', () => document.hidden && held.clear());
@@ -219,28 +242,63 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-d
   button.addEventListener('contextmenu', (e) => e.preventDefault()); // long-press on touch screens
 }
 
+/** How often the text description and the debug overlay are refreshed (they are read, not watched). */
+const TEXT_EVERY_MS = 500;
 let lastFrame = performance.now();
+let lastText = 0;
+let frameAt: number | null = null;
 function frame(now: number): void {
   const dt = now - lastFrame;
   lastFrame = now;
   if (session) {
-    session.walk(held.current(), dt);
-    const status = statusView(connection, session.provider.kind);
-    view.draw(session.frame(), status.key === 'connected' ? null : status.text);
+    const s = session;
+    s.walk(held.current(), dt);
+    const status = statusView(connection, s.provider.kind);
+    const avatars = s.frame();
+    if (views.draw(avatars, status.key === 'connected' ? null : status.text, now)) {
+      frameAt = epochMs(now);
+      trace.frame(frameAt, avatars);
+      meter.onFrame(avatars, s.provider.serverNow());
+    }
+    if (meter.waitingForOwnSend) meter.onOwnSent(s.provider.getState().members.find((m) => m.userId === s.selfId)?.transform?.ts);
+    if (now - lastText >= TEXT_EVERY_MS) {
+      lastText = now;
+      const text = describeRoom(avatars);
+      if (ui.description.textContent !== text) ui.description.textContent = text;
+      if (params.debug) showDebug();
+    }
   }
   requestAnimationFrame(frame);
 }
 requestAnimationFrame(frame);
+
+function showDebug(): void {
+  const { keyToSent, gatewayToDrawn } = meter.figures();
+  const f = (x: { n: number; p50: number | null; p95: number | null }) => (x.n ? `p50 ${x.p50} ms · p95 ${x.p95} ms (n=${x.n})` : 'no moves yet');
+  const total = keyToSent.n && gatewayToDrawn.n ? `${keyToSent.p50! + gatewayToDrawn.p50!} ms` : '…';
+  ui.debugOverlay.hidden = false;
+  ui.debugOverlay.textContent = [
+    `view: ${views.kind}${views.webgl === 'unavailable' ? ' (no WebGL)' : ''}`,
+    `key → sent (yours):      ${f(keyToSent)}`,
+    `gateway → drawn (others): ${f(gatewayToDrawn)}`,
+    `input → display ≈ ${total} (p50 sum)`,
+  ].join('\n');
+}
 
 // ---------------------------------------------------------------- snapshot for tests
 
 exposeSnapshot(() => {
   const s = session;
   const status = statusView(connection, s?.provider.kind ?? null);
-  const drawn = new Map(view.lastFrame().map((a) => [a.userId, a]));
+  const drawn = new Map(views.lastFrame().map((a) => [a.userId, a]));
   const pose = s?.ownPose();
   return {
     provider: s?.provider.kind ?? null,
+    view: views.kind,
+    webgl: views.webgl,
+    frameAt,
+    description: ui.description.textContent ?? '',
+    latency: meter.figures(),
     status: status.key,
     statusText: status.text,
     connection: connection && { ...connection },

@@ -5,10 +5,21 @@
  */
 import type { ConnectionState, Device } from '../../client/index.js';
 import type { StatusKey, ToastSpec } from './feedback-text.js';
+import type { LatencyMeter } from './latency-meter.js';
 
 export interface PageSnapshot {
   /** `ws` (gateway) or `sim`; null before the first join. */
   provider: 'ws' | 'sim' | null;
+  /** The view drawing the room: `3d` (three.js) or the `2d` map. */
+  view: '2d' | '3d';
+  /** Whether the 3D view could be used: `loading` until known, `unavailable` without WebGL. */
+  webgl: 'loading' | 'available' | 'unavailable';
+  /** When the last frame was drawn, ms since the epoch (null: none yet). */
+  frameAt: number | null;
+  /** The room view's text description (who is where). */
+  description: string;
+  /** The debug overlay's figures (see latency-meter.ts), kept with or without `&debug=1`. */
+  latency: ReturnType<LatencyMeter['figures']>;
   status: StatusKey;
   statusText: string;
   connection: ConnectionState | null;

@@ -16,11 +16,22 @@ export interface AvatarFrame {
   self: boolean;
 }
 
+/** What main.ts draws each frame with: the 2D map here, or the 3D view (room-view-3d.ts). */
+export interface RoomRenderer {
+  readonly kind: '2d' | '3d';
+  /** Draw one frame at `now` (the frame's time); `overlay` (e.g. "Reconnecting…") says why the room is dimmed. False: nothing drawn. */
+  draw(avatars: AvatarFrame[], overlay: string | null, now: number): boolean;
+  /** The avatars of the last frame drawn. */
+  lastFrame(): AvatarFrame[];
+  clear(): void;
+}
+
 const FLOOR_MARGIN_M = 1.2;
 /** Drawn larger than a person (0.6 m) so an avatar and its heading read at a glance on a 20 m floor. */
 const AVATAR_RADIUS_M = 0.6;
 
-export class RoomView {
+export class RoomView implements RoomRenderer {
+  readonly kind = '2d';
   private readonly ctx: CanvasRenderingContext2D;
   private drawn: AvatarFrame[] = [];
 
@@ -40,12 +51,12 @@ export class RoomView {
   }
 
   /** Draw one frame; `overlay` (e.g. "Reconnecting…") dims the room and says why. */
-  draw(avatars: AvatarFrame[], overlay: string | null): void {
+  draw(avatars: AvatarFrame[], overlay: string | null, _now?: number): boolean {
     const { canvas, ctx } = this;
     const dpr = window.devicePixelRatio || 1;
     const w = Math.round(canvas.clientWidth * dpr);
     const h = Math.round(canvas.clientHeight * dpr);
-    if (w === 0 || h === 0) return;
+    if (w === 0 || h === 0) return false;
     if (canvas.width !== w || canvas.height !== h) {
       canvas.width = w;
       canvas.height = h;
@@ -76,6 +87,7 @@ export class RoomView {
       ctx.fillStyle = '#ffffff';
       ctx.fillText(overlay, w / 2, h / 2);
     }
+    return true;
   }
 
   private floor(toX: (x: number) => number, toY: (z: number) => number, scale: number, dpr: number): void {
