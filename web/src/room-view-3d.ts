@@ -43,10 +43,14 @@ export class RoomView3D implements RoomRenderer {
   private drawn: AvatarFrame[] = [];
   private lastDrawAt = 0;
   private lost = false;
+  /** What the last render showed (avatars, camera, size): an unchanged scene is not rendered again. */
+  private shown = '';
+  private readonly maxPixelRatio: number;
 
   /** Throws where WebGL is unavailable (three's "Error creating WebGL context"): the page then keeps the map. */
-  constructor(private readonly canvas: HTMLCanvasElement, onLost: () => void) {
-    this.renderer = new WebGLRenderer({ canvas, antialias: true, powerPreference: 'low-power' });
+  constructor(private readonly canvas: HTMLCanvasElement, onLost: () => void, options: { software?: boolean } = {}) {
+    this.renderer = new WebGLRenderer({ canvas, antialias: !options.software, powerPreference: 'low-power' });
+    this.maxPixelRatio = options.software ? 1 : 2;
     this.renderer.outputColorSpace = SRGBColorSpace;
     canvas.addEventListener('webglcontextlost', (e) => {
       e.preventDefault();
@@ -76,6 +80,7 @@ export class RoomView3D implements RoomRenderer {
   clear(): void {
     for (const id of [...this.nodes.keys()]) this.remove(id);
     this.drawn = [];
+    this.shown = '';
   }
 
   dispose(): void {
@@ -90,7 +95,7 @@ export class RoomView3D implements RoomRenderer {
     if (w === 0 || h === 0) return false;
     const size = this.renderer.getSize(new Vector2());
     if (size.x !== w || size.y !== h) {
-      this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
+      this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, this.maxPixelRatio));
       this.renderer.setSize(w, h, false);
       this.camera.aspect = w / h;
       this.camera.updateProjectionMatrix();
@@ -109,7 +114,9 @@ export class RoomView3D implements RoomRenderer {
     }
     for (const id of [...this.nodes.keys()]) if (!present.has(id)) this.remove(id);
 
-    this.renderer.render(this.scene, this.camera);
+    const shown = `${w}x${h} ${this.camera.position.x.toFixed(4)},${this.camera.position.z.toFixed(4)} ${avatars.map((a) => `${a.userId}:${a.x},${a.z},${a.yaw}:${a.name}`).join(' ')}`;
+    if (shown !== this.shown) this.renderer.render(this.scene, this.camera); // else the canvas already shows this frame
+    this.shown = shown;
     this.lastDrawAt = now;
     this.drawn = avatars.map((a) => ({ ...a }));
     return true;

@@ -57,10 +57,16 @@ export class ViewSwitch {
 
   private async load3d(): Promise<void> {
     // three.js r163+ needs WebGL 2; ask a scratch canvas first so a browser without it never loads three.
-    if (!document.createElement('canvas').getContext('webgl2')) return this.unavailable('this browser has no WebGL 2');
+    const probe = document.createElement('canvas').getContext('webgl2');
+    if (!probe) return this.unavailable('this browser has no WebGL 2');
+    // A software renderer (SwiftShader, llvmpipe) draws every pixel on the CPU: the 3D view then skips
+    // multisampling and high-DPI resolution, which would otherwise cost more than the rest of a frame.
+    const info = probe.getExtension('WEBGL_debug_renderer_info');
+    const software = !!info && /swiftshader|llvmpipe|software/i.test(String(probe.getParameter(info.UNMASKED_RENDERER_WEBGL)));
+    probe.getExtension('WEBGL_lose_context')?.loseContext();
     try {
       const { RoomView3D } = await import('./room-view-3d.js');
-      this.view3d = new RoomView3D(this.el.canvas3d, () => this.unavailable('the WebGL context was lost'));
+      this.view3d = new RoomView3D(this.el.canvas3d, () => this.unavailable('the WebGL context was lost'), { software });
     } catch (err) {
       return this.unavailable(`WebGL failed (${(err as Error).message})`);
     }
