@@ -10,6 +10,14 @@ import { SignJWT, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } 
 import { AuthErrorCode, TokenClaimsSchema, type Device, type TokenClaims } from '../protocol/index.js';
 import { ConfigError, type GatewayConfig } from './config.js';
 
+/**
+ * The gateway could not check the token (its JWKS endpoint is unreachable or answers garbage).
+ * That is the gateway's fault, not the token's: the socket closes with 1013 so clients retry.
+ */
+export class VerifierUnavailable extends Error {
+  override name = 'VerifierUnavailable';
+}
+
 export class AuthError extends Error {
   constructor(
     readonly code: AuthErrorCode,
@@ -38,6 +46,7 @@ export class TokenVerifier {
     private readonly audience: string,
     private readonly issuer: string | undefined,
     private readonly skewS: number,
+    private readonly maxTokenAgeS: number,
     /** During a key rotation: the previous HS256 secret's verifier, tried when the signature does not match this one. */
     private readonly previous?: TokenVerifier,
   ) {}
@@ -45,8 +54,9 @@ export class TokenVerifier {
   static async fromConfig(config: GatewayConfig): Promise<TokenVerifier> {
     const { jwtAudience: aud, jwtIssuer: iss } = config;
     const skew = TokenVerifier.faultSkew(config);
+    const age = config.maxTokenAgeS;
     if (config.jwksUrl) {
-      return new TokenVerifier(createRemoteJWKSet(new URL(config.jwksUrl)), ['ES256', 'EdDSA', 'RS256'], aud, iss, skew);
+      return new TokenVerifier(createRemoteJWKSet(new URL(config.jwksUrl)), ['ES256', 'EdDSA', 'RS256'], aud, iss, skew, age);
     }
     if (config.jwtPublicKey) {
       const pem = await readFile(config.jwtPublicKey, 'utf8').catch((e: Error) => {
@@ -58,10 +68,10 @@ export class TokenVerifier {
       } catch {
         throw new ConfigError(`--jwt-public-key ${config.jwtPublicKey} is not a PEM public key`);
       }
-      return new TokenVerifier(key, [algorithmFor(key, config.jwtPublicKey)], aud, iss, skew);
+      return new TokenVerifier(key, [algorithmFor(key, config.jwtPublicKey)], aud, iss, skew, age);
     }
-    const previous = config.jwtSecretPrevious ? new TokenVerifier(new TextEncoder().encode(config.jwtSecretPrevious), ['HS256'], aud, iss, skew) : undefined;
-    return new TokenVerifier(new TextEncoder().encode(config.jwtSecret), ['HS256'], aud, iss, skew, previous);
+    const previous = config.jwtSecretPrevious ? new TokenVerifier(new TextEncoder().encode(config.jwtSecretPrevious), ['HS256'], aud, iss, skew, age) : undefined;
+    return new TokenVerifier(new TextEncoder().encode(config.jwtSecret), ['HS256'], aud, iss, skew, age, previous);
   }
 
   /** Fault `accept-expired`: tolerate any expiry (scenario self-tests only). */
@@ -80,10 +90,13 @@ export class TokenVerifier {
         issuer: this.issuer,
         clockTolerance: this.skewS,
         requiredClaims: ['sub', 'exp', 'iat'],
+        // Also refuses an `iat` in the future beyond the skew (a token minted by a broken clock).
+        maxTokenAge: this.maxTokenAgeS,
       });
       payload = verified.payload;
     } catch (e) {
       if (this.previous && e instanceof errors.JWSSignatureVerificationFailed) return this.previous.verify(token);
+      if (isInfrastructureFailure(e)) throw new VerifierUnavailable(`cannot check tokens now: ${e instanceof Error ? e.message : String(e)}`);
       if (e instanceof errors.JWTExpired) throw new AuthError(AuthErrorCode.TOKEN_EXPIRED, 'the token has expired');
       const reason = e instanceof errors.JOSEError ? e.message : 'malformed token';
       throw new AuthError(AuthErrorCode.TOKEN_INVALID, `the token was refused (${reason})`);
@@ -95,6 +108,17 @@ export class TokenVerifier {
     }
     return identityOf(claims.data);
   }
+}
+
+/**
+ * Failures of the key source rather than of the token: fetching the JWKS failed or timed out, or it
+ * answered something that is not a key set. jose raises a plain JOSEError for a non-200 answer and
+ * a fetch TypeError when the host is unreachable.
+ */
+function isInfrastructureFailure(e: unknown): boolean {
+  if (e instanceof errors.JWKSTimeout || e instanceof errors.JWKSInvalid) return true;
+  if (!(e instanceof errors.JOSEError)) return true;
+  return e.constructor === errors.JOSEError;
 }
 
 function identityOf(c: TokenClaims): Identity {

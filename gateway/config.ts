@@ -63,8 +63,17 @@ export const GatewayConfigSchema = z.object({
   faults: z
     .union([z.array(z.string()), z.string()])
     .transform((v) => (typeof v === 'string' ? v.split(',').map((f) => f.trim()).filter(Boolean) : v))
-    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync', 'lose-chat-history'])))
+    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync', 'lose-chat-history', 'no-fencing', 'no-chat-dedupe'])))
     .default([]),
+  /**
+   * Test only (`RTGW_TEST_CLOCK_OFFSET_MS`): shift this node's wall clock by this many ms, to show
+   * that nothing several nodes compare depends on a node's own clock. Refused in production.
+   */
+  testClockOffsetMs: z.coerce.number().int().min(-86_400_000).max(86_400_000).default(0),
+  /** Redis command timeout: a store call that takes longer fails (and is retried by its owner). */
+  storeTimeoutMs: int(100, 60_000).default(2_000),
+  /** Oldest token accepted, by its `iat` (seconds); a token issued in the future beyond the skew is refused. */
+  maxTokenAgeS: int(1, 30 * 86_400).default(86_400),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   production: bool.default(false),
 });
@@ -106,6 +115,9 @@ export const configSources: Record<keyof GatewayConfigInput, { flag?: string; en
   maxBadMessages: { env: 'RTGW_MAX_BAD_MESSAGES' },
   maxDroppedTransforms: { env: 'RTGW_MAX_DROPPED_TRANSFORMS' },
   faults: { env: 'RTGW_FAULTS' },
+  testClockOffsetMs: { env: 'RTGW_TEST_CLOCK_OFFSET_MS' },
+  storeTimeoutMs: { flag: '--store-timeout-ms', env: 'RTGW_STORE_TIMEOUT_MS' },
+  maxTokenAgeS: { flag: '--max-token-age', env: 'RTGW_MAX_TOKEN_AGE' },
   logLevel: { flag: '--log-level', env: 'RTGW_LOG_LEVEL' },
   production: { env: 'NODE_ENV=production' },
 };
@@ -154,6 +166,7 @@ export function resolveConfig(explicit: GatewayConfigInput = {}, env: GatewayCon
     throw new ConfigError('the development issuer signs with HS256: it needs --jwt-secret, not a public key (or use --no-dev-issuer)');
   }
   if (c.production && c.faults.length > 0) throw new ConfigError('RTGW_FAULTS is for tests and cannot be used in production');
+  if (c.production && c.testClockOffsetMs !== 0) throw new ConfigError('RTGW_TEST_CLOCK_OFFSET_MS is for tests and cannot be used in production');
   if (c.leaseMs <= c.heartbeatMs * 2) {
     throw new ConfigError(`invalid --lease-ms (${c.leaseMs}): must exceed twice --heartbeat-ms (${c.heartbeatMs})`);
   }

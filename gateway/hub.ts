@@ -25,7 +25,7 @@ import { Presence } from './presence.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { LocalRoom, type FanoutCounters } from './room.js';
 import type { Session } from './session.js';
-import type { MemberRecord, RoomEvent, Store, StoreHandlers } from './store/types.js';
+import type { MemberRecord, RoomEvent, RoomSnapshot, Store, StoreHandlers } from './store/types.js';
 
 /** Latest transforms are written to the store every this many flushes (they only seed `room_state`). */
 const SAVE_EVERY_FLUSHES = 5;
@@ -86,6 +86,11 @@ export class Hub implements StoreHandlers {
 
   // ---------------------------------------------------------------- join and leave
 
+  /** This node's wall clock (shifted only by the test-only RTGW_TEST_CLOCK_OFFSET_MS). */
+  now(): number {
+    return Date.now() + this.config.testClockOffsetMs;
+  }
+
   async join(session: Session, identity: Identity): Promise<void> {
     const { roomId, userId } = identity;
     if (session.room?.roomId === roomId && session.userId === userId) this.detachSession(session); // a silent re-join
@@ -100,45 +105,50 @@ export class Hub implements StoreHandlers {
         userId,
         displayName: identity.displayName,
         device: identity.device,
-        joinedAt: Date.now(),
+        joinedAt: this.now(),
         sessionId: session.id,
         nodeId: this.nodeId,
       };
-      const outcome = await this.store.addMember(roomId, record, this.config.maxRoomSize);
-      if (outcome.status === 'full') {
-        session.detach();
+      await this.presence.join(room, session, record);
+      if (!session.member) {
+        // Refused or died mid-join: not a member.
+        if (session.room === room) session.detach();
         this.blocklists.untrack(session);
-        return session.refuseJoin(ErrorCode.ROOM_FULL, `room "${roomId}" is full (${this.config.maxRoomSize} members)`, CloseCode.ROOM_FULL);
       }
-      // The user was already a member: a resume (within the grace period) or a replacement.
-      // Either way the others keep seeing one member and are told nothing.
-      const previous = outcome.previous;
-      this.presence.takeOver(room, userId, previous);
-      if (!session.isOpen) {
-        // The socket went away while joining: leave things as the others last saw them.
-        this.detachSession(session);
-        if (previous) this.presence.startGrace(room, userId, session.id, 'disconnected', record);
-        else await this.store.removeMember(roomId, userId, session.id);
-        return;
-      }
-      room.sessions.set(userId, session);
-      room.remote.delete(userId);
-      session.member = record;
-      this.metrics.members.inc();
-      const snapshot = await this.store.getRoom(roomId);
-      for (const m of snapshot.members) if (m.nodeId !== this.nodeId) this.markRemote(room, m.userId, m.nodeId);
-      session.completeJoin(this.roomState(room, session, snapshot.members, snapshot.transforms, snapshot.chat));
-      if (!previous) this.announce(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) });
     } catch (err) {
       this.log.error({ err, room: roomId, user: userId }, 'join failed');
-      if (room.sessions.get(userId) === session) room.sessions.delete(userId);
+      if (room.sessions.get(userId) === session) {
+        room.sessions.delete(userId);
+        this.metrics.members.dec();
+      }
       session.detach();
       this.blocklists.untrack(session);
+      // A record written before the failure is this node's and not held: the next reconciliation removes it.
       session.refuseJoin(ErrorCode.INTERNAL, 'the gateway could not join the room; try again', CloseCode.INTERNAL_ERROR);
     } finally {
       room.joining--;
       this.releaseIfIdle(room);
+      this.presence.notifyIfSettled();
     }
+  }
+
+  /** The room is full: refuse the join (presence found it so). */
+  refuseFull(session: Session): void {
+    session.detach();
+    this.blocklists.untrack(session);
+    session.refuseJoin(ErrorCode.ROOM_FULL, `room "${session.identity?.roomId}" is full (${this.config.maxRoomSize} members)`, CloseCode.ROOM_FULL);
+  }
+
+  /** The store accepted the join: learn the room from the snapshot, send room_state, tell the others. */
+  completeJoin(room: LocalRoom, session: Session, snapshot: RoomSnapshot, isNew: boolean): void {
+    for (const m of snapshot.members) {
+      if (m.nodeId === this.nodeId || room.sessions.has(m.userId) || room.grace.has(m.userId)) continue;
+      if (!room.remote.has(m.userId)) this.learnRemote(room, m, session);
+      else this.markRemote(room, m.userId, m.nodeId);
+    }
+    session.completeJoin(this.roomState(room, session, snapshot.members, snapshot.transforms, snapshot.chat));
+    const record = session.member!;
+    if (isNew) this.announce(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) }, room.roomId, session.userId);
   }
 
   private roomState(
@@ -161,8 +171,8 @@ export class Hub implements StoreHandlers {
       roomId: room.roomId,
       self: { userId: session.userId, sessionId: session.id },
       members,
-      chat: blocked ? chat.filter((m) => !blocked.has(m.userId)) : chat,
-      serverTime: Date.now(),
+      chat: chat.filter((m) => !blocked?.has(m.userId)).map((m) => (m.clientMsgId !== undefined && m.userId !== session.userId ? withoutAck(m) : m)),
+      serverTime: this.now(),
     };
   }
 
@@ -172,8 +182,7 @@ export class Hub implements StoreHandlers {
     if (!room) return;
     const userId = session.userId;
     this.detachSession(session);
-    if (await this.store.removeMember(room.roomId, userId, session.id)) this.memberGone(room.roomId, userId, reason);
-    this.releaseIfIdle(room);
+    await this.presence.end(room, userId, session.id, reason);
   }
 
   /** The socket closed: its member stays for the grace period unless it was kicked or replaced. */
@@ -186,11 +195,7 @@ export class Hub implements StoreHandlers {
     const member = session.member;
     this.detachSession(session);
     if (session.goneReason === 'kicked') {
-      void this.store
-        .removeMember(room.roomId, userId, session.id)
-        .then((removed) => removed && this.memberGone(room.roomId, userId, 'kicked'))
-        .catch((err: unknown) => this.log.warn({ err }, 'could not remove a kicked member'))
-        .finally(() => this.releaseIfIdle(room));
+      void this.presence.end(room, userId, session.id, 'kicked');
       return;
     }
     this.presence.startGrace(room, userId, session.id, session.goneReason, member);
@@ -200,24 +205,66 @@ export class Hub implements StoreHandlers {
     const room = session.room;
     if (room && room.sessions.get(session.userId) === session) {
       room.sessions.delete(session.userId);
+      room.touch(session.userId);
       this.metrics.members.dec();
     }
     session.detach();
     this.blocklists.untrack(session);
   }
 
-  /** A member left for good: forget it and tell local members and other nodes. */
-  memberGone(roomId: string, userId: string, reason: LeaveReason): void {
+  /** A member of this node left for good: forget it and tell local members and other nodes. */
+  memberGone(room: LocalRoom, userId: string, reason: LeaveReason): void {
+    room.forget(userId);
+    this.announce(room, { kind: 'member_left', origin: this.nodeId, userId, reason });
+  }
+
+  /** A dead node's member was removed by this node's reap: tell everyone (receivers ignore what they already know). */
+  reaped(roomId: string, userId: string): void {
     const room = this.rooms.get(roomId);
-    room?.forget(userId);
-    this.announce(room, { kind: 'member_left', origin: this.nodeId, userId, reason }, roomId);
+    const event: RoomEvent = { kind: 'member_left', origin: this.nodeId, userId, reason: 'disconnected' };
+    if (room) {
+      if (!room.remote.has(userId)) room.forget(userId);
+      else this.forgetRemote(room, userId);
+    }
+    this.store.publish(roomId, event);
+    this.tap?.(roomId, event);
+  }
+
+  /** Reconciliation re-added a member held here: other nodes may have been told it left. */
+  republishJoined(room: LocalRoom, record: MemberRecord): void {
+    const event: RoomEvent = { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) };
+    this.store.publish(room.roomId, event);
+    this.tap?.(room.roomId, event);
+  }
+
+  /** Reconciliation removed a record of this node's: the store agrees now; tell the other nodes. */
+  publishLeft(room: LocalRoom, userId: string, reason: LeaveReason): void {
+    const event: RoomEvent = { kind: 'member_left', origin: this.nodeId, userId, reason };
+    this.store.publish(room.roomId, event);
+    this.tap?.(room.roomId, event);
+  }
+
+  /** A member on another node this node's members did not know: add it to their view. */
+  learnRemote(room: LocalRoom, record: MemberRecord, except?: Session): void {
+    this.markRemote(room, record.userId, record.nodeId);
+    const transform = room.transformOf(record.userId);
+    const member = transform ? { ...memberOf(record), transform } : memberOf(record);
+    room.broadcast('member_joined', JSON.stringify({ type: 'member_joined', member }), record.userId, this.counters, except?.userId ?? record.userId);
+  }
+
+  /** A member on another node is gone (the store says so): remove it from local views. */
+  forgetRemote(room: LocalRoom, userId: string): void {
+    if (!room.remote.has(userId)) return;
+    room.forget(userId);
+    const frame = JSON.stringify({ type: 'member_left', userId, reason: 'disconnected' });
+    room.broadcast('member_left', frame, userId, this.counters, userId);
   }
 
   /** Deliver an event to this node's members of the room and publish it to the other nodes. */
-  private announce(room: LocalRoom | undefined, event: RoomEvent, roomId = room?.roomId): void {
-    if (room) this.deliver(room, event);
-    if (roomId) this.store.publish(roomId, event);
-    if (roomId) this.tap?.(roomId, event);
+  private announce(room: LocalRoom, event: RoomEvent, roomId = room.roomId, exclude?: string): void {
+    this.deliver(room, event, exclude);
+    this.store.publish(roomId, event);
+    this.tap?.(roomId, event);
   }
 
   // ---------------------------------------------------------------- transforms and chat
@@ -249,19 +296,29 @@ export class Hub implements StoreHandlers {
     this.store.saveTransforms(batch).catch((err: unknown) => this.log.warn({ err }, 'could not save transforms'));
   }
 
+  /**
+   * Chat is idempotent per (user, clientMsgId): a resend (the SDK resends what was not acknowledged
+   * when its socket died) is answered with the original echo and not broadcast again. Every
+   * chat_send gets an answer: an echo, a chat_rejected, or an error.
+   */
   async chat(session: Session, msg: ClientMessageOf<'chat_send'>): Promise<void> {
     const room = session.room!;
     const clientMsgId = msg.clientMsgId;
     const noLimits = this.faults.has('no-chat-limits');
     const check = noLimits ? { ok: true as const, text: msg.text } : checkChatText(msg.text);
     if (!check.ok) return session.send({ type: 'chat_rejected', reason: check.reason, clientMsgId });
-    const now = Date.now();
+    const dedupe = clientMsgId !== undefined && !this.faults.has('no-chat-dedupe');
+    const seen = dedupe ? room.findChat(session.userId, clientMsgId) : undefined;
+    if (seen) return this.echo(session, seen, clientMsgId);
+    const now = this.now();
     const slot = noLimits ? { ok: true as const } : await this.takeChatSlot(session.userId, now);
     if (!slot.ok) {
       this.metrics.drop('chat_rate_limited');
       return session.send({ type: 'chat_rejected', reason: ChatRejectReason.RATE_LIMITED, clientMsgId, retryAfterMs: slot.retryAfterMs });
     }
-    if (session.room !== room) return; // left while the store answered
+    if (session.room !== room) {
+      return session.send({ type: 'error', code: ErrorCode.NOT_JOINED, message: 'chat_send: the socket left the room before the message was accepted' });
+    }
     const message: ChatMessage = {
       id: newChatId(now),
       roomId: room.roomId,
@@ -269,12 +326,24 @@ export class Hub implements StoreHandlers {
       displayName: session.identity!.displayName,
       text: check.text,
       ts: now,
+      ...(dedupe ? { clientMsgId } : {}),
     };
+    if (!this.faults.has('lose-chat-history')) {
+      try {
+        const original = await this.store.appendChat(message);
+        if (original) return this.echo(session, original, clientMsgId);
+      } catch (err) {
+        // Accepted all the same: this node keeps it (recentChat) and merges it back when the store returns.
+        this.log.warn({ err, room: room.roomId }, 'chat not saved; kept for re-sync');
+      }
+    }
     // Only the sender's copy carries clientMsgId: it is the acknowledgement of that send.
-    session.send({ type: 'chat_broadcast', ...message, clientMsgId });
+    this.echo(session, message, clientMsgId);
     this.announce(room, { kind: 'chat', origin: this.nodeId, message });
-    if (this.faults.has('lose-chat-history')) return;
-    this.store.appendChat(message).catch((err: unknown) => this.log.warn({ err, room: room.roomId }, 'chat not saved; kept for re-sync'));
+  }
+
+  private echo(session: Session, message: ChatMessage, clientMsgId: string | undefined): void {
+    session.send({ type: 'chat_broadcast', ...message, clientMsgId });
   }
 
   private async takeChatSlot(userId: string, now: number) {
@@ -289,43 +358,57 @@ export class Hub implements StoreHandlers {
 
   // ---------------------------------------------------------------- events from the store
 
+  /**
+   * Events from other nodes. Receivers are idempotent and believe only what fits the membership
+   * they know: a join of a member already known, a leave of a member not known, and transforms or
+   * chat from someone not known as a member on the publishing node change nothing (a stalled node's
+   * late traffic, a lost or repeated message). Reconciliation repairs whatever was missed.
+   */
   onRoomEvent(roomId: string, event: RoomEvent): void {
     if (event.origin === this.nodeId) return; // delivered locally when it happened
     if (event.kind === 'observed') return void this.observedUntil.set(roomId, Date.now() + event.forMs);
     this.tap?.(roomId, event);
     const room = this.rooms.get(roomId);
     if (!room) return;
-    if (event.kind === 'transforms') {
-      for (const t of event.transforms) this.markRemote(room, t.userId, event.origin);
-      return room.receiveRemoteTransforms(event.transforms, this.counters);
+    switch (event.kind) {
+      case 'transforms':
+        return room.receiveRemoteTransforms(event.origin, event.transforms, this.counters);
+      case 'session_replaced':
+        this.presence.replacedElsewhere(room, event.userId, event.sessionId);
+        return this.markRemote(room, event.userId, event.origin); // it resumed on the publishing node
+      case 'member_joined': {
+        const userId = event.member.userId;
+        if (room.sessions.has(userId) || room.grace.has(userId) || room.joiningRecords.has(userId)) return; // held here; reconciliation decides
+        const known = room.remote.has(userId);
+        this.markRemote(room, userId, event.origin);
+        if (!known) this.deliver(room, event);
+        return;
+      }
+      case 'member_left':
+        if (!room.remote.has(event.userId)) return; // held here (stale news), or already gone
+        room.forget(event.userId);
+        return this.deliver(room, event);
+      case 'chat':
+        if (room.remote.get(event.message.userId) !== event.origin) return this.metrics.drop('not_a_member');
+        return this.deliver(room, event);
     }
-    if (event.kind === 'session_replaced') {
-      this.presence.replacedElsewhere(room, event.userId, event.sessionId);
-      return this.markRemote(room, event.userId, event.origin); // it resumed on the publishing node
-    }
-    if (event.kind === 'member_joined') this.markRemote(room, event.member.userId, event.origin);
-    if (event.kind === 'chat') this.markRemote(room, event.message.userId, event.origin);
-    if (event.kind === 'member_left') {
-      if (room.sessions.has(event.userId)) return; // the member resumed here; that news is stale
-      room.forget(event.userId);
-    }
-    this.deliver(room, event);
   }
 
   /** Send a membership or chat event to this node's members, minus the originator and its blockers. */
-  private deliver(room: LocalRoom, event: RoomEvent): void {
+  private deliver(room: LocalRoom, event: RoomEvent, exclude?: string): void {
     switch (event.kind) {
       case 'member_joined': {
         const frame = JSON.stringify({ type: 'member_joined', member: event.member });
-        return room.broadcast('member_joined', frame, event.member.userId, this.counters, event.member.userId);
+        return room.broadcast('member_joined', frame, event.member.userId, this.counters, exclude ?? event.member.userId);
       }
       case 'member_left': {
         const frame = JSON.stringify({ type: 'member_left', userId: event.userId, reason: event.reason });
-        return room.broadcast('member_left', frame, event.userId, this.counters, event.userId);
+        return room.broadcast('member_left', frame, event.userId, this.counters, exclude ?? event.userId);
       }
       case 'chat': {
         room.rememberChat(event.message);
-        const frame = JSON.stringify({ type: 'chat_broadcast', ...event.message });
+        const { clientMsgId: _ack, ...shown } = event.message; // only the sender's echo carries it
+        const frame = JSON.stringify({ type: 'chat_broadcast', ...shown });
         return room.broadcast('chat_broadcast', frame, event.message.userId, this.counters, event.message.userId);
       }
     }
@@ -370,7 +453,7 @@ export class Hub implements StoreHandlers {
 
   /** Drop a room nobody on this node is in, joining, or within a grace period of. */
   releaseIfIdle(room: LocalRoom): void {
-    if (room.sessions.size > 0 || room.joining > 0 || this.presence.hasGrace(room)) return;
+    if (room.sessions.size > 0 || room.joining > 0 || this.presence.hasGrace(room) || room.pendingLeaves.size > 0) return;
     if (this.rooms.get(room.roomId) !== room) return;
     this.rooms.delete(room.roomId);
     this.dirty.delete(room);
@@ -415,6 +498,11 @@ export class Hub implements StoreHandlers {
     this.observedUntil.delete(roomId);
     return false;
   }
+}
+
+function withoutAck(message: ChatMessage): ChatMessage {
+  const { clientMsgId: _ack, ...shown } = message;
+  return shown;
 }
 
 export function memberOf(record: MemberRecord): Member {

@@ -9,7 +9,7 @@
  * - recipients whose socket buffer is backed up skip transform frames (they are superseded by the
  *   next flush anyway); chat and membership events are never skipped.
  */
-import { Limits, type BroadcastTransform, type ChatMessage, type Member } from '../protocol/index.js';
+import { Limits, type BroadcastTransform, type ChatMessage, type LeaveReason, type Member } from '../protocol/index.js';
 import type { Session } from './session.js';
 import type { MemberRecord } from './store/types.js';
 
@@ -43,10 +43,42 @@ export class LocalRoom {
   readonly remote = new Map<string, string>();
   /** Joins in progress (the room is not released while one is). */
   joining = 0;
+  /** Records being written by joins in flight: held, so a reconciliation does not remove them. */
+  readonly joiningRecords = new Map<string, MemberRecord>();
+  /** Memberships that ended while the store could not be told: the next reconciliation removes them. */
+  readonly pendingLeaves = new Map<string, { sessionId: string; reason: LeaveReason }>();
+  /** Membership changes seen here, numbered: a reconciliation leaves alone users that changed while it ran. */
+  version = 0;
+  private readonly changedAt = new Map<string, number>();
+  private lock: Promise<void> = Promise.resolve();
   /** The store subscription to this room's events, once requested. */
   subscription: Promise<void> | undefined;
 
   constructor(readonly roomId: string) {}
+
+  /** Run `work` after every membership change of this room queued before it (presence.ts). */
+  serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work);
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** `userId`'s membership changed as this node sees it. */
+  touch(userId: string): void {
+    this.changedAt.set(userId, ++this.version);
+  }
+
+  changedSince(userId: string, version: number): boolean {
+    return (this.changedAt.get(userId) ?? -1) > version;
+  }
+
+  /** Forget change marks a finished reconciliation has seen past. */
+  pruneChanges(version: number): void {
+    for (const [userId, at] of this.changedAt) if (at <= version) this.changedAt.delete(userId);
+  }
 
   get hasPending(): boolean {
     return this.pending.size > 0;
@@ -71,12 +103,15 @@ export class LocalRoom {
     return entries;
   }
 
-  /** Transforms that arrived from another node (already coalesced there). */
-  receiveRemoteTransforms(entries: BroadcastTransform[], counters: FanoutCounters): void {
-    for (const t of entries) {
-      // A remote transform can only arrive for a member this node does not hold.
-      if (!this.sessions.has(t.userId)) this.latest.set(t.userId, t);
-    }
+  /**
+   * Transforms that arrived from `origin` (already coalesced there). Only members this node knows
+   * to be on `origin` count: a stalled node's users that were announced as left, or a session that
+   * was replaced on another node, must not move anyone's avatar.
+   */
+  receiveRemoteTransforms(origin: string, all: BroadcastTransform[], counters: FanoutCounters): void {
+    const entries = all.filter((t) => this.remote.get(t.userId) === origin);
+    if (entries.length < all.length) counters.dropped('not_a_member', all.length - entries.length);
+    for (const t of entries) this.latest.set(t.userId, t);
     this.deliverTransforms(
       entries,
       entries.map((t) => JSON.stringify(t)),
@@ -143,6 +178,12 @@ export class LocalRoom {
     this.pending.delete(userId);
     this.latest.delete(userId);
     this.remote.delete(userId);
+    this.touch(userId);
+  }
+
+  /** A member of this room as this node knows it: here, in its grace period, joining, or on another node. */
+  isMember(userId: string): boolean {
+    return this.sessions.has(userId) || this.grace.has(userId) || this.remote.has(userId) || this.joiningRecords.has(userId);
   }
 
   /**
@@ -153,6 +194,7 @@ export class LocalRoom {
   markRemote(userId: string, nodeId: string): boolean {
     if (this.sessions.has(userId)) return false;
     const wasLocalOnly = this.remote.size === 0;
+    if (this.remote.get(userId) !== nodeId) this.touch(userId);
     this.remote.set(userId, nodeId);
     return wasLocalOnly;
   }
@@ -165,6 +207,11 @@ export class LocalRoom {
       if (t) out.push(t);
     }
     return out;
+  }
+
+  /** A recent message of `userId` with this clientMsgId (a resend), if this node saw it. */
+  findChat(userId: string, clientMsgId: string): ChatMessage | undefined {
+    return this.recentChat.find((m) => m.userId === userId && m.clientMsgId === clientMsgId);
   }
 
   rememberChat(message: ChatMessage): void {

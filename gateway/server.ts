@@ -48,7 +48,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   const { store: givenStore, useEnv, logger, ...input } = options;
   const config = resolveConfig(input, useEnv ? configFromEnv() : {});
   const log = logger ?? createLogger(config.logLevel, config.nodeId);
-  const store = givenStore ?? createStore({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, logger: log });
+  const store = givenStore ?? createStore({ redisUrl: config.redisUrl, keyPrefix: config.keyPrefix, logger: log, commandTimeoutMs: config.storeTimeoutMs });
   const verifier = await TokenVerifier.fromConfig(config);
   const metrics = new GatewayMetrics(config.nodeId);
   const hub = new Hub(config, store, verifier, metrics, log);
@@ -110,8 +110,10 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
         hub.stop();
         // With a shared store, give members the grace period to resume on another node; alone,
         // nobody can take them over, so they leave at once.
-        await hub.presence.drain(drainMs ?? (store.kind === 'redis' ? Math.min(config.graceMs, Limits.PRESENCE_GRACE_MS) : 0));
-        await store.dropNode(config.nodeId).catch(() => {});
+        const agreed = await hub.presence.drain(drainMs ?? (store.kind === 'redis' ? Math.min(config.graceMs, Limits.PRESENCE_GRACE_MS) : 0));
+        // Drop the lease only when every removal succeeded; otherwise it lapses and a survivor reaps.
+        if (agreed) await store.dropNode(config.nodeId).catch(() => {});
+        else log.warn('shutdown: some members could not be removed; leaving the lease to lapse so that another node reaps them');
         await store.close();
         metrics.close();
         wss.close();

@@ -17,7 +17,7 @@ import {
   type ClientMessageOf,
   type ServerMessage,
 } from '../protocol/index.js';
-import { AuthError, type Identity } from './auth.js';
+import { AuthError, VerifierUnavailable, type Identity } from './auth.js';
 import type { Hub } from './hub.js';
 import { SlidingWindowLimiter, WindowCounter } from './rate-limit.js';
 import type { LocalRoom } from './room.js';
@@ -122,7 +122,7 @@ export class Session {
       case 'avatar_transform':
         return this.onTransform(msg);
       case 'ping':
-        return this.send({ type: 'pong', ts: msg.ts, serverTime: Date.now() });
+        return this.send({ type: 'pong', ts: msg.ts, serverTime: this.hub.now() });
       case 'join_room':
         return this.runInLine(() => this.onJoin(msg));
       case 'leave_room':
@@ -207,6 +207,14 @@ export class Session {
     try {
       return await this.hub.verifier.verify(token);
     } catch (err) {
+      if (err instanceof VerifierUnavailable) {
+        // Not the token's fault: say so and let the client retry (1013), keeping a joined session open.
+        this.hub.log.warn({ err, session: this.id }, 'token verification unavailable');
+        this.hub.metrics.drop('verifier_unavailable');
+        this.send({ type: 'error', code: ErrorCode.INTERNAL, message: 'the gateway cannot check tokens right now; try again shortly' });
+        if (!this.room) this.close(CloseCode.TRY_AGAIN_LATER, 'token verification unavailable');
+        return undefined;
+      }
       if (!(err instanceof AuthError)) throw err;
       this.failAuth(err.code, err.message);
       return undefined;

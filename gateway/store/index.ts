@@ -13,10 +13,12 @@ export interface CreateStoreOptions {
   /** Prefix of every Redis key and channel. */
   keyPrefix: string;
   logger?: StoreLogger;
+  /** Redis command timeout (ms). */
+  commandTimeoutMs?: number;
 }
 
 /** Build (not start) the store; nothing connects until `start()`. */
 export function createStore(options: CreateStoreOptions): Store {
   if (!options.redisUrl) return new MemoryStore();
-  return new RedisStore({ url: options.redisUrl, keyPrefix: options.keyPrefix, logger: options.logger });
+  return new RedisStore({ url: options.redisUrl, keyPrefix: options.keyPrefix, logger: options.logger, commandTimeoutMs: options.commandTimeoutMs });
 }

@@ -10,6 +10,7 @@ import type {
   MemberRecord,
   NodeStatsRecord,
   ReapedMember,
+  ReconcileOutcome,
   RoomEvent,
   RoomSnapshot,
   Store,
@@ -76,6 +77,45 @@ export class MemoryStore implements Store {
     return previous ? { status: 'joined', previous } : { status: 'joined' };
   }
 
+  async reconcileRoom(roomId: string, nodeId: string, held: MemberRecord[], leaseMs: number): Promise<ReconcileOutcome> {
+    const room = this.backend.room(roomId);
+    const cutoff = Date.now() - leaseMs;
+    const alive = (node: string) => (this.backend.leases.get(node) ?? -Infinity) > cutoff;
+    const out: ReconcileOutcome = { added: [], superseded: [], removed: [], members: [] };
+    const kept = new Map<string, string>();
+    for (const record of held) {
+      const current = room.members.get(record.userId);
+      if (current?.sessionId === record.sessionId) {
+        kept.set(record.userId, record.sessionId);
+      } else if (current && current.nodeId !== nodeId && alive(current.nodeId)) {
+        out.superseded.push(record.userId);
+      } else {
+        if (!current || current.nodeId !== nodeId) out.added.push(record.userId);
+        room.members.set(record.userId, { ...record });
+        kept.set(record.userId, record.sessionId);
+      }
+    }
+    for (const [userId, member] of room.members) {
+      if (member.nodeId === nodeId && kept.get(userId) !== member.sessionId) {
+        room.members.delete(userId);
+        room.transforms.delete(userId);
+        out.removed.push(userId);
+      } else out.members.push({ ...member });
+    }
+    return out;
+  }
+
+  async restoreMember(roomId: string, userId: string, sessionId: string, previous: MemberRecord | undefined): Promise<boolean> {
+    const room = this.backend.rooms.get(roomId);
+    if (room?.members.get(userId)?.sessionId !== sessionId) return false;
+    if (previous) room.members.set(userId, { ...previous });
+    else {
+      room.members.delete(userId);
+      room.transforms.delete(userId);
+    }
+    return true;
+  }
+
   async removeMember(roomId: string, userId: string, sessionId: string): Promise<boolean> {
     const room = this.backend.rooms.get(roomId);
     const current = room?.members.get(userId);
@@ -122,10 +162,15 @@ export class MemoryStore implements Store {
     return { ok: true };
   }
 
-  async appendChat(message: ChatMessage): Promise<void> {
+  async appendChat(message: ChatMessage): Promise<ChatMessage | undefined> {
     const room = this.backend.room(message.roomId);
-    room.chat.push(message);
+    if (message.clientMsgId !== undefined) {
+      const original = room.chat.find((m) => m.userId === message.userId && m.clientMsgId === message.clientMsgId);
+      if (original) return { ...original };
+    }
+    room.chat.push({ ...message });
     if (room.chat.length > Limits.CHAT_HISTORY) room.chat.splice(0, room.chat.length - Limits.CHAT_HISTORY);
+    return undefined;
   }
 
   async mergeChat(roomId: string, messages: ChatMessage[]): Promise<void> {
@@ -168,11 +213,15 @@ export class MemoryStore implements Store {
     });
   }
 
-  async heartbeat(nodeId: string, now: number): Promise<void> {
-    this.backend.leases.set(nodeId, now);
+  /** One process, one clock: the backend's `Date.now()` plays Redis TIME. */
+  async heartbeat(nodeId: string): Promise<boolean> {
+    const existed = this.backend.leases.has(nodeId);
+    this.backend.leases.set(nodeId, Date.now());
+    return existed;
   }
 
-  async reapDeadNodes(selfNodeId: string, now: number, leaseMs: number): Promise<ReapedMember[]> {
+  async reapDeadNodes(selfNodeId: string, leaseMs: number): Promise<ReapedMember[]> {
+    const now = Date.now();
     const reaped: ReapedMember[] = [];
     for (const [nodeId, seen] of this.backend.leases) {
       if (nodeId === selfNodeId || seen > now - leaseMs) continue;

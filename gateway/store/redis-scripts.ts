@@ -62,6 +62,116 @@ forgetRoomIfNodeGone(ARGV[4], KEYS[1], ARGV[3], member.nodeId)
 return 1
 `;
 
+/** Redis server time in ms: every time several nodes compare comes from this one clock. */
+const SERVER_NOW = `
+local function serverNow()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
+ * KEYS: nodes zset. ARGV: nodeId.
+ * Renews the lease at Redis time. Returns 1 when the lease was there, 0 when it was not (a new node,
+ * an emptied Redis, or this node was reaped while it could not renew: it is fenced).
+ */
+const HEARTBEAT = `${SERVER_NOW}
+local existed = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], serverNow(), ARGV[1])
+if existed then return 1 end
+return 0
+`;
+
+/**
+ * The owner re-asserts what it holds in one room, compare-and-set, and removes its own records of
+ * sessions it no longer holds. KEYS: members, transforms, nodes zset, rooms index, the node's rooms set.
+ * ARGV: nodeId, leaseMs, roomId, held member JSON...
+ * A held record is written when the user's field is absent, holds the same session, holds another
+ * session of this node, or holds a session of a node whose lease is dead; a live other node's
+ * session wins (superseded). Returns {added, superseded, removed, every member JSON}.
+ */
+const RECONCILE_ROOM = `${SERVER_NOW}
+local nodeId, cutoff = ARGV[1], serverNow() - tonumber(ARGV[2])
+local function alive(node)
+  local score = redis.call('ZSCORE', KEYS[3], node)
+  return score and tonumber(score) > cutoff
+end
+local held, added, superseded, removed = {}, {}, {}, {}
+for i = 4, #ARGV do
+  local rec = cjson.decode(ARGV[i])
+  local raw = redis.call('HGET', KEYS[1], rec.userId)
+  if not raw then
+    redis.call('HSET', KEYS[1], rec.userId, ARGV[i])
+    added[#added + 1] = rec.userId
+    held[rec.userId] = rec.sessionId
+  else
+    local cur = cjson.decode(raw)
+    if cur.sessionId == rec.sessionId then
+      held[rec.userId] = rec.sessionId
+    elseif cur.nodeId ~= nodeId and alive(cur.nodeId) then
+      superseded[#superseded + 1] = rec.userId
+    else
+      redis.call('HSET', KEYS[1], rec.userId, ARGV[i])
+      if cur.nodeId ~= nodeId then added[#added + 1] = rec.userId end
+      held[rec.userId] = rec.sessionId
+    end
+  end
+end
+local all = {}
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local cur = cjson.decode(entries[i + 1])
+  if cur.nodeId == nodeId and held[entries[i]] ~= cur.sessionId then
+    redis.call('HDEL', KEYS[1], entries[i])
+    redis.call('HDEL', KEYS[2], entries[i])
+    removed[#removed + 1] = entries[i]
+  else
+    all[#all + 1] = entries[i + 1]
+  end
+end
+if #added > 0 then
+  redis.call('SADD', KEYS[4], ARGV[3])
+  redis.call('SADD', KEYS[5], ARGV[3])
+end
+if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[3]) end
+return {added, superseded, removed, all}
+`;
+
+/**
+ * KEYS: members, transforms. ARGV: userId, sessionId, previous member JSON or ''.
+ * If `sessionId` still holds the membership, put `previous` back (or delete). Returns 1 if done.
+ */
+const RESTORE_MEMBER = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw or cjson.decode(raw).sessionId ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+end
+return 1
+`;
+
+/**
+ * KEYS: the room's chat list. ARGV: message JSON, userId, clientMsgId or '', keep, ttlMs.
+ * Idempotent append: when the history already holds a message of this user with this clientMsgId
+ * (a resend after a reconnect), returns that message's JSON and appends nothing; else appends,
+ * trims to the newest `keep` and returns nil.
+ */
+const APPEND_CHAT = `
+if ARGV[3] ~= '' then
+  for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+    local m = cjson.decode(raw)
+    if m.userId == ARGV[2] and m.clientMsgId == ARGV[3] then return raw end
+  end
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[4]), -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return false
+`;
+
 /**
  * KEYS: members, transforms.
  * ARGV: userId, transform JSON, userId, transform JSON, ...
@@ -142,14 +252,14 @@ return #kept
 
 /**
  * KEYS: nodes zset, rooms index.
- * ARGV: selfNodeId, cutoff (a lease at or before it is dead), prefix.
+ * ARGV: selfNodeId, leaseMs (a lease renewed at or before Redis time minus it is dead), prefix.
  * Returns {roomId, userId, nodeId, roomId, userId, nodeId, ...}. The whole reap is one script, so
  * two nodes reaping at once cannot both see (and announce) the same member.
  */
-const REAP_DEAD_NODES = `${KEY_HELPERS}
+const REAP_DEAD_NODES = `${KEY_HELPERS}${SERVER_NOW}
 local prefix = ARGV[3]
 local reaped = {}
-for _, nodeId in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])) do
+for _, nodeId in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', serverNow() - tonumber(ARGV[2]))) do
   if nodeId ~= ARGV[1] then
     local nodeRooms = nodeRoomsKey(prefix, nodeId)
     for _, roomId in ipairs(redis.call('SMEMBERS', nodeRooms)) do
@@ -196,6 +306,10 @@ const SCRIPTS = {
   rtgwAddMember: { numberOfKeys: 3, lua: ADD_MEMBER },
   rtgwRemoveMember: { numberOfKeys: 3, lua: REMOVE_MEMBER },
   rtgwSaveTransforms: { numberOfKeys: 2, lua: SAVE_TRANSFORMS },
+  rtgwHeartbeat: { numberOfKeys: 1, lua: HEARTBEAT },
+  rtgwReconcileRoom: { numberOfKeys: 5, lua: RECONCILE_ROOM },
+  rtgwRestoreMember: { numberOfKeys: 2, lua: RESTORE_MEMBER },
+  rtgwAppendChat: { numberOfKeys: 1, lua: APPEND_CHAT },
   rtgwTakeChatSlot: { numberOfKeys: 1, lua: TAKE_CHAT_SLOT },
   rtgwMergeChat: { numberOfKeys: 1, lua: MERGE_CHAT },
   rtgwReapDeadNodes: { numberOfKeys: 2, lua: REAP_DEAD_NODES },
@@ -222,7 +336,14 @@ declare module 'ioredis' {
     rtgwSaveTransforms(members: string, transforms: string, ...userIdThenJson: Arg[]): Result<number, Context>;
     rtgwTakeChatSlot(key: string, now: number, limit: number, windowMs: number, member: string): Result<number, Context>;
     rtgwMergeChat(chat: string, keep: number, ttlMs: number, ...messageJson: string[]): Result<number, Context>;
-    rtgwReapDeadNodes(nodes: string, roomsIndex: string, selfNodeId: string, cutoff: number, prefix: string): Result<string[], Context>;
+    rtgwReapDeadNodes(nodes: string, roomsIndex: string, selfNodeId: string, leaseMs: number, prefix: string): Result<string[], Context>;
+    rtgwHeartbeat(nodes: string, nodeId: string): Result<0 | 1, Context>;
+    rtgwReconcileRoom(
+      members: string, transforms: string, nodes: string, roomsIndex: string, nodeRooms: string,
+      nodeId: string, leaseMs: number, roomId: string, ...heldJson: string[]
+    ): Result<[added: string[], superseded: string[], removed: string[], all: string[]], Context>;
+    rtgwRestoreMember(members: string, transforms: string, userId: string, sessionId: string, previousJson: string): Result<0 | 1, Context>;
+    rtgwAppendChat(chat: string, messageJson: string, userId: string, clientMsgId: string, keep: number, ttlMs: number): Result<string | null, Context>;
     rtgwListNodeStats(nodeStats: string, now: number): Result<string[], Context>;
   }
 }

@@ -40,6 +40,7 @@ import type {
   MemberRecord,
   NodeStatsRecord,
   ReapedMember,
+  ReconcileOutcome,
   RoomEvent,
   RoomSnapshot,
   Store,
@@ -61,7 +62,7 @@ export interface RedisStoreOptions {
   logger?: StoreLogger;
   /** How long `start()` waits for both connections. Default 5000 ms. */
   connectTimeoutMs?: number;
-  /** A command unanswered this long rejects, so a silent network cannot hang a caller. Default 5000 ms. */
+  /** A command unanswered this long rejects, so a silent network cannot hang a caller (below the SDK's liveness budget). Default 2000 ms. */
   commandTimeoutMs?: number;
 }
 
@@ -151,7 +152,7 @@ export class RedisStore implements Store {
       // This store re-subscribes itself: it also knows the rooms subscribed while the connection was down.
       autoResubscribe: false,
       retryStrategy: (attempt) => Math.min(attempt * 50, 1_000),
-      commandTimeout: options.commandTimeoutMs ?? 5_000,
+      commandTimeout: options.commandTimeoutMs ?? 2_000,
       // On close() a socket that is not ready is destroyed at once; ioredis would arm a 2 s timer
       // (even for a socket that is already gone), keeping the process alive after close().
       disconnectTimeout: 0,
@@ -226,6 +227,21 @@ export class RedisStore implements Store {
     return previous === undefined ? { status: 'joined' } : { status: 'joined', previous: JSON.parse(previous) as MemberRecord };
   }
 
+  async reconcileRoom(roomId: string, nodeId: string, held: MemberRecord[], leaseMs: number): Promise<ReconcileOutcome> {
+    const [added, superseded, removed, all] = await this.commands().rtgwReconcileRoom(
+      this.keys.members(roomId), this.keys.transforms(roomId), this.keys.nodes, this.keys.rooms, this.keys.nodeRooms(nodeId),
+      nodeId, leaseMs, roomId, ...held.map((m) => JSON.stringify(m)),
+    );
+    return { added, superseded, removed, members: all.map((raw) => JSON.parse(raw) as MemberRecord) };
+  }
+
+  async restoreMember(roomId: string, userId: string, sessionId: string, previous: MemberRecord | undefined): Promise<boolean> {
+    const done = await this.commands().rtgwRestoreMember(
+      this.keys.members(roomId), this.keys.transforms(roomId), userId, sessionId, previous ? JSON.stringify(previous) : '',
+    );
+    return done === 1;
+  }
+
   async removeMember(roomId: string, userId: string, sessionId: string): Promise<boolean> {
     const removed = await this.commands().rtgwRemoveMember(
       this.keys.members(roomId), this.keys.transforms(roomId), this.keys.rooms,
@@ -287,15 +303,11 @@ export class RedisStore implements Store {
     return retryAfterMs === 0 ? { ok: true } : { ok: false, retryAfterMs };
   }
 
-  async appendChat(message: ChatMessage): Promise<void> {
-    const key = this.keys.chat(message.roomId);
-    await exec(
-      this.commands()
-        .multi()
-        .rpush(key, JSON.stringify(message))
-        .ltrim(key, -Limits.CHAT_HISTORY, -1)
-        .pexpire(key, CHAT_TTL_MS),
+  async appendChat(message: ChatMessage): Promise<ChatMessage | undefined> {
+    const original = await this.commands().rtgwAppendChat(
+      this.keys.chat(message.roomId), JSON.stringify(message), message.userId, message.clientMsgId ?? '', Limits.CHAT_HISTORY, CHAT_TTL_MS,
     );
+    return original ? (JSON.parse(original) as ChatMessage) : undefined;
   }
 
   async mergeChat(roomId: string, messages: ChatMessage[]): Promise<void> {
@@ -357,13 +369,13 @@ export class RedisStore implements Store {
 
   // ------------------------------------------------------------ node leases
 
-  async heartbeat(nodeId: string, now: number): Promise<void> {
-    await this.commands().zadd(this.keys.nodes, now, nodeId);
+  async heartbeat(nodeId: string): Promise<boolean> {
+    return (await this.commands().rtgwHeartbeat(this.keys.nodes, nodeId)) === 1;
   }
 
-  async reapDeadNodes(selfNodeId: string, now: number, leaseMs: number): Promise<ReapedMember[]> {
-    // A lease renewed at or before `now - leaseMs` is dead (as in MemoryStore).
-    const flat = await this.commands().rtgwReapDeadNodes(this.keys.nodes, this.keys.rooms, selfNodeId, now - leaseMs, this.prefix);
+  async reapDeadNodes(selfNodeId: string, leaseMs: number): Promise<ReapedMember[]> {
+    // A lease renewed at or before Redis time minus `leaseMs` is dead (as in MemoryStore).
+    const flat = await this.commands().rtgwReapDeadNodes(this.keys.nodes, this.keys.rooms, selfNodeId, leaseMs, this.prefix);
     const reaped: ReapedMember[] = [];
     for (let i = 0; i + 2 < flat.length; i += 3) reaped.push({ roomId: flat[i]!, userId: flat[i + 1]!, nodeId: flat[i + 2]! });
     return reaped;

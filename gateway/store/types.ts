@@ -25,6 +25,18 @@ export type JoinOutcome =
   | { status: 'joined'; previous?: MemberRecord }
   | { status: 'full' };
 
+/** What `reconcileRoom` did with one node's records of one room. */
+export interface ReconcileOutcome {
+  /** Held memberships the store did not have (or had for a dead node): written back. Others may have been told they left. */
+  added: string[];
+  /** Held memberships another live node's session holds now: the holder here must close (4005). */
+  superseded: string[];
+  /** This node's records of sessions it no longer holds: removed. Announce them as left. */
+  removed: string[];
+  /** Every member of the room afterwards (for the other half: this node's view of other nodes' members). */
+  members: MemberRecord[];
+}
+
 export type ChatSlot = { ok: true } | { ok: false; retryAfterMs: number };
 
 export interface RoomSnapshot {
@@ -90,6 +102,13 @@ export interface Store {
    * so that a dead node's members can be found.
    */
   addMember(roomId: string, member: MemberRecord, maxSize: number): Promise<JoinOutcome>;
+  /**
+   * Re-assert what this node holds in a room (compare-and-set; see `ReconcileOutcome`) and remove its
+   * records of sessions it does not hold. Lease liveness is judged on the store's clock.
+   */
+  reconcileRoom(roomId: string, nodeId: string, held: MemberRecord[], leaseMs: number): Promise<ReconcileOutcome>;
+  /** If `sessionId` still holds the user's membership, put `previous` back (or remove it). True if done. */
+  restoreMember(roomId: string, userId: string, sessionId: string, previous: MemberRecord | undefined): Promise<boolean>;
   /** Remove the user's membership only if it is still held by `sessionId` (and drop its transform). True if removed. */
   removeMember(roomId: string, userId: string, sessionId: string): Promise<boolean>;
   /** Members, latest transforms and recent chat of a room. */
@@ -104,8 +123,12 @@ export interface Store {
   // ------------------------------------------------------------ chat
   /** Anti-spam across all nodes: at most `limit` messages per user per `windowMs` (sliding window). */
   takeChatSlot(userId: string, now: number, limit: number, windowMs: number): Promise<ChatSlot>;
-  /** Append to the room's history, keeping the newest `Limits.CHAT_HISTORY`. */
-  appendChat(message: ChatMessage): Promise<void>;
+  /**
+   * Append to the room's history, keeping the newest `Limits.CHAT_HISTORY`. Idempotent per
+   * (userId, clientMsgId): if the history holds such a message already, nothing is appended and that
+   * message is returned (a resend after a reconnect).
+   */
+  appendChat(message: ChatMessage): Promise<ChatMessage | undefined>;
   /**
    * Merge messages a node kept while the backend was unreachable (or lost them in a restart) into the
    * room's history: union by id, sorted by id, newest `Limits.CHAT_HISTORY` kept.
@@ -125,14 +148,17 @@ export interface Store {
   publish(roomId: string, event: RoomEvent): void;
 
   // ------------------------------------------------------------ node leases
-  /** Renew this node's lease. */
-  heartbeat(nodeId: string, now: number): Promise<void>;
   /**
-   * Remove the members of every node whose lease is older than `leaseMs` (except `selfNodeId`) and
+   * Renew this node's lease, on the store's clock (Redis TIME). False when the lease was not there:
+   * a new node, an emptied store, or a node that was reaped while it could not renew (fenced).
+   */
+  heartbeat(nodeId: string): Promise<boolean>;
+  /**
+   * Remove the members of every node whose lease is older than `leaseMs` on the store's clock (except `selfNodeId`) and
    * forget those nodes. Each removed member is returned to exactly one caller, even when several
    * nodes reap at once, so `member_left` is announced once.
    */
-  reapDeadNodes(selfNodeId: string, now: number, leaseMs: number): Promise<ReapedMember[]>;
+  reapDeadNodes(selfNodeId: string, leaseMs: number): Promise<ReapedMember[]>;
   /** Forget this node's lease (clean shutdown, after its members were removed). */
   dropNode(nodeId: string): Promise<void>;
 

@@ -258,6 +258,15 @@ export function storeContract(name: string, makePair: () => Promise<StorePair>):
         expect((await b.getRoom('r1')).chat).toEqual(range(3, 52).map((n) => chat(n)));
       });
 
+      it('appendChat is idempotent per (user, clientMsgId): a resend returns the original and appends nothing', async () => {
+        const first = { ...chat(1), clientMsgId: 'c1' };
+        expect(await a.appendChat(first)).toBeUndefined();
+        expect(await b.appendChat({ ...chat(2), clientMsgId: 'c1' })).toEqual(first);
+        expect(await b.appendChat({ ...chat(3), userId: 'someone-else', clientMsgId: 'c1' })).toBeUndefined();
+        expect(await a.appendChat(chat(4))).toBeUndefined();
+        expect(ids((await a.getRoom('r1')).chat)).toEqual([chat(1).id, chat(3).id, chat(4).id]);
+      });
+
       it('mergeChat takes the union by id, sorted by id, and is idempotent', async () => {
         for (const n of [1, 3, 5]) await a.appendChat(chat(n));
         await b.mergeChat('r1', [chat(4), chat(2), chat(3)]);
@@ -343,17 +352,17 @@ export function storeContract(name: string, makePair: () => Promise<StorePair>):
       });
     });
 
-    describe('node leases', () => {
-      const now = 1_000_000;
-      const leaseMs = 8_000;
-      const dead = now - leaseMs - 1;
-      const barelyAlive = now - leaseMs + 1;
+    describe('node leases (on the store\'s clock)', () => {
+      const leaseMs = 300;
+      /** Let every lease written so far lapse (a real wait: the store's clock decides). */
+      const lapse = () => new Promise((resolve) => setTimeout(resolve, leaseMs + 60));
 
       async function seed(): Promise<void> {
-        await a.heartbeat('node-a', now);
-        await b.heartbeat('node-b', now);
-        await a.heartbeat('node-x', dead);
-        await b.heartbeat('node-y', barelyAlive);
+        await a.heartbeat('node-x');
+        await lapse();
+        await a.heartbeat('node-a');
+        await b.heartbeat('node-b');
+        await b.heartbeat('node-y');
         await a.addMember('r1', member('u1', { nodeId: 'node-x' }), 10);
         await a.addMember('r1', member('u2', { nodeId: 'node-b' }), 10);
         await a.addMember('r1', member('u3', { nodeId: 'node-y' }), 10);
@@ -371,9 +380,18 @@ export function storeContract(name: string, makePair: () => Promise<StorePair>):
         { roomId: 'r2', userId: 'u5', nodeId: 'node-x' },
       ];
 
+      it('heartbeat says whether the lease was there: false for a new (or reaped) node, true on renewal', async () => {
+        expect(await a.heartbeat('node-n')).toBe(false);
+        expect(await a.heartbeat('node-n')).toBe(true);
+        await lapse();
+        await b.heartbeat('node-b');
+        await b.reapDeadNodes('node-b', leaseMs);
+        expect(await a.heartbeat('node-n')).toBe(false); // it was reaped meanwhile: fenced
+      });
+
       it('reapDeadNodes removes the members of a node whose lease ran out, and forgets the node', async () => {
         await seed();
-        expect(byRoomAndUser(await a.reapDeadNodes('node-a', now, leaseMs))).toEqual(xMembers);
+        expect(byRoomAndUser(await a.reapDeadNodes('node-a', leaseMs))).toEqual(xMembers);
         const r1 = await b.getRoom('r1');
         expect({ ...r1, members: byUser(r1.members) }).toEqual({
           members: [member('u2', { nodeId: 'node-b' }), member('u3', { nodeId: 'node-y' })],
@@ -385,42 +403,92 @@ export function storeContract(name: string, makePair: () => Promise<StorePair>):
           { roomId: 'r1', members: 2 },
           { roomId: 'r3', members: 1 },
         ]);
-        expect(await b.reapDeadNodes('node-b', now, leaseMs)).toEqual([]);
+        expect(await b.reapDeadNodes('node-b', leaseMs)).toEqual([]);
       });
 
       it('each reaped member is returned to exactly one of two nodes reaping at once', async () => {
         await seed();
-        const [byA, byB] = await Promise.all([
-          a.reapDeadNodes('node-a', now, leaseMs),
-          b.reapDeadNodes('node-b', now, leaseMs),
-        ]);
+        const [byA, byB] = await Promise.all([a.reapDeadNodes('node-a', leaseMs), b.reapDeadNodes('node-b', leaseMs)]);
         expect(byRoomAndUser([...byA, ...byB])).toEqual(xMembers);
       });
 
       it('a node never reaps itself, but others reap it once its lease ran out', async () => {
-        await a.heartbeat('node-a', dead);
+        await a.heartbeat('node-a');
         await a.addMember('r1', member('u1', { nodeId: 'node-a' }), 10);
-        expect(await a.reapDeadNodes('node-a', now, leaseMs)).toEqual([]);
+        await lapse();
+        expect(await a.reapDeadNodes('node-a', leaseMs)).toEqual([]);
         expect((await a.getRoom('r1')).members).toEqual([member('u1', { nodeId: 'node-a' })]);
-        expect(await b.reapDeadNodes('node-b', now, leaseMs)).toEqual([{ roomId: 'r1', userId: 'u1', nodeId: 'node-a' }]);
+        expect(await b.reapDeadNodes('node-b', leaseMs)).toEqual([{ roomId: 'r1', userId: 'u1', nodeId: 'node-a' }]);
       });
 
       it('a member who moved to a live node is not reaped with its old node', async () => {
-        await a.heartbeat('node-x', dead);
+        await a.heartbeat('node-x');
         await a.addMember('r1', member('u1', { nodeId: 'node-x' }), 10);
         await b.addMember('r1', member('u1', { nodeId: 'node-b', sessionId: 'session-2' }), 10);
-        expect(await a.reapDeadNodes('node-a', now, leaseMs)).toEqual([]);
+        await lapse();
+        expect(await a.reapDeadNodes('node-a', leaseMs)).toEqual([]);
         expect((await a.getRoom('r1')).members).toEqual([member('u1', { nodeId: 'node-b', sessionId: 'session-2' })]);
       });
 
       it('a renewed lease keeps the node alive; dropNode forgets it', async () => {
-        await a.heartbeat('node-x', dead);
-        await a.heartbeat('node-x', now);
+        await a.heartbeat('node-x');
         await a.addMember('r1', member('u1', { nodeId: 'node-x' }), 10);
-        expect(await b.reapDeadNodes('node-b', now, leaseMs)).toEqual([]);
+        await lapse();
+        await a.heartbeat('node-x');
+        expect(await b.reapDeadNodes('node-b', leaseMs)).toEqual([]);
         await a.dropNode('node-x');
-        expect(await b.reapDeadNodes('node-b', now + 10 * leaseMs, leaseMs)).toEqual([]);
+        await lapse();
+        expect(await b.reapDeadNodes('node-b', leaseMs)).toEqual([]);
         expect((await b.getRoom('r1')).members).toEqual([member('u1', { nodeId: 'node-x' })]);
+      });
+    });
+
+    describe('reconciliation (compare-and-set re-assertion)', () => {
+      const leaseMs = 5_000;
+
+      it('re-adds a held membership the store lost, and keeps one it has', async () => {
+        await a.heartbeat('node-a');
+        await a.addMember('r1', member('u1', { nodeId: 'node-a' }), 10);
+        const out = await a.reconcileRoom('r1', 'node-a', [member('u1', { nodeId: 'node-a' }), member('u2', { nodeId: 'node-a' })], leaseMs);
+        expect(out).toMatchObject({ added: ['u2'], superseded: [], removed: [] });
+        expect(byUser(out.members)).toEqual([member('u1', { nodeId: 'node-a' }), member('u2', { nodeId: 'node-a' })]);
+        expect(byRoomId(await b.listRooms())).toEqual([{ roomId: 'r1', members: 2 }]);
+      });
+
+      it('never overwrites a live session of another node (the holder here is superseded)', async () => {
+        await a.heartbeat('node-a');
+        await b.heartbeat('node-b');
+        await b.addMember('r1', member('u1', { nodeId: 'node-b', sessionId: 'new' }), 10);
+        const out = await a.reconcileRoom('r1', 'node-a', [member('u1', { nodeId: 'node-a', sessionId: 'old' })], leaseMs);
+        expect(out).toMatchObject({ added: [], superseded: ['u1'], removed: [] });
+        expect((await b.getRoom('r1')).members).toEqual([member('u1', { nodeId: 'node-b', sessionId: 'new' })]);
+      });
+
+      it('takes over a membership whose node has no live lease', async () => {
+        await a.heartbeat('node-a');
+        await b.addMember('r1', member('u1', { nodeId: 'node-gone', sessionId: 'old' }), 10);
+        const out = await a.reconcileRoom('r1', 'node-a', [member('u1', { nodeId: 'node-a', sessionId: 'mine' })], leaseMs);
+        expect(out).toMatchObject({ added: ['u1'], superseded: [], removed: [] });
+      });
+
+      it('removes this node\'s records of sessions it no longer holds, and nobody else\'s', async () => {
+        await a.heartbeat('node-a');
+        await a.addMember('r1', member('u1', { nodeId: 'node-a' }), 10);
+        await a.addMember('r1', member('u2', { nodeId: 'node-b' }), 10);
+        await a.saveTransforms([{ roomId: 'r1', userId: 'u1', transform: transform(1) }]);
+        const out = await a.reconcileRoom('r1', 'node-a', [], leaseMs);
+        expect(out).toMatchObject({ added: [], superseded: [], removed: ['u1'] });
+        expect(await b.getRoom('r1')).toEqual({ members: [member('u2', { nodeId: 'node-b' })], transforms: {}, chat: [] });
+      });
+
+      it('restoreMember puts the previous record back only while the given session holds it', async () => {
+        await a.addMember('r1', member('u1', { sessionId: 'tab-1' }), 10);
+        await a.addMember('r1', member('u1', { sessionId: 'tab-2' }), 10);
+        expect(await a.restoreMember('r1', 'u1', 'tab-3', undefined)).toBe(false);
+        expect(await a.restoreMember('r1', 'u1', 'tab-2', member('u1', { sessionId: 'tab-1' }))).toBe(true);
+        expect((await b.getRoom('r1')).members).toEqual([member('u1', { sessionId: 'tab-1' })]);
+        expect(await a.restoreMember('r1', 'u1', 'tab-1', undefined)).toBe(true);
+        expect((await b.getRoom('r1')).members).toEqual([]);
       });
     });
 
