@@ -53,9 +53,13 @@ describe('scripts/build-web.mjs', () => {
     expect(err).toMatchObject({ code: 1, stderr: 'build-web: REALTIME_PROVIDER must be "ws" or "sim" (got "carrier-pigeon")\n' });
   });
 
-  it('npm install builds it: prepare runs build, which bundles the SDK, then the page', async () => {
+  it('npm install builds it: prepare runs build when dist/ is stale, which bundles the SDK, then the page', async () => {
     const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(scripts.prepare).toBe('npm run build');
+    // prepare builds unless dist/ is newer than every source (bin/build-if-stale.mjs), web/ and scripts/ included.
+    expect(scripts.prepare).toMatch(/^node bin\/build-if-stale\.mjs\b/);
+    const stale = await readFile(join(root, 'bin/build-if-stale.mjs'), 'utf8');
+    expect(stale).toMatch(/npm run build|'run', 'build'/);
+    expect(stale).toMatch(/INPUTS = \[[^\]]*'web'[^\]]*'scripts'/);
     expect(scripts.build).toMatch(/node scripts\/build-client-bundle\.mjs && node scripts\/build-web\.mjs$/);
   });
 });
