@@ -139,39 +139,53 @@ export class Hub implements StoreHandlers {
     session.refuseJoin(ErrorCode.ROOM_FULL, `room "${session.identity?.roomId}" is full (${this.config.maxRoomSize} members)`, CloseCode.ROOM_FULL);
   }
 
-  /** The store accepted the join: learn the room from the snapshot, send room_state, tell the others. */
-  completeJoin(room: LocalRoom, session: Session, snapshot: RoomSnapshot, isNew: boolean): void {
+  /**
+   * The store accepted the join: bring this node's view of the room in line with the snapshot
+   * (telling its other members of any difference), then send the joiner that same view, so every
+   * member on this node sees one membership, which reconciliation keeps true to the store.
+   * `since`: the room's version before the snapshot was read (later news wins over it).
+   */
+  completeJoin(room: LocalRoom, session: Session, snapshot: RoomSnapshot, isNew: boolean, since: number): void {
+    const inSnapshot = new Set<string>();
     for (const m of snapshot.members) {
-      if (m.nodeId === this.nodeId || room.sessions.has(m.userId) || room.grace.has(m.userId)) continue;
+      if (m.nodeId === this.nodeId) continue;
+      inSnapshot.add(m.userId);
+      if (room.sessions.has(m.userId) || room.grace.has(m.userId) || room.changedSince(m.userId, since)) continue;
       if (!room.remote.has(m.userId)) this.learnRemote(room, m, session);
-      else this.markRemote(room, m.userId, m.nodeId);
+      else this.markRemote(room, m.userId, m.nodeId, memberOf(m));
     }
-    session.completeJoin(this.roomState(room, session, snapshot.members, snapshot.transforms, snapshot.chat));
+    for (const userId of [...room.remote.keys()]) {
+      if (!inSnapshot.has(userId) && !room.changedSince(userId, since)) this.forgetRemote(room, userId, session);
+    }
+    session.completeJoin(this.roomState(room, session, snapshot));
     const record = session.member!;
     if (isNew) this.announce(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) }, room.roomId, session.userId);
   }
 
-  private roomState(
-    room: LocalRoom,
-    session: Session,
-    records: MemberRecord[],
-    transforms: Record<string, Member['transform']>,
-    chat: ChatMessage[],
-  ): ServerMessage {
+  /** room_state from this node's view: its own members (joined or in grace) and the remote ones it knows. */
+  private roomState(room: LocalRoom, session: Session, snapshot: RoomSnapshot): ServerMessage {
     const blocked = session.blocked;
     const members: Member[] = [];
-    for (const record of records) {
-      if (blocked?.has(record.userId)) continue;
+    const add = (member: Member | undefined) => {
+      if (!member || blocked?.has(member.userId)) return;
       // This node's view of a transform is fresher than the store's (written every few flushes).
-      const transform = room.transformOf(record.userId) ?? transforms[record.userId];
-      members.push(transform ? { ...memberOf(record), transform } : memberOf(record));
+      const transform = room.transformOf(member.userId) ?? snapshot.transforms[member.userId];
+      members.push(transform ? { ...member, transform } : member);
+    };
+    const records = new Map(snapshot.members.map((m) => [m.userId, m]));
+    for (const s of room.sessions.values()) add(s.member ? memberOf(s.member) : undefined);
+    for (const [userId, entry] of room.grace) if (!room.sessions.has(userId)) add(entry.member ? memberOf(entry.member) : undefined);
+    for (const userId of room.remote.keys()) {
+      const record = records.get(userId);
+      add(room.remoteInfo.get(userId) ?? (record ? memberOf(record) : undefined));
     }
+    members.sort((x, y) => x.joinedAt - y.joinedAt || (x.userId < y.userId ? -1 : 1));
     return {
       type: 'room_state',
       roomId: room.roomId,
       self: { userId: session.userId, sessionId: session.id },
       members,
-      chat: chat.filter((m) => !blocked?.has(m.userId)).map((m) => (m.clientMsgId !== undefined && m.userId !== session.userId ? withoutAck(m) : m)),
+      chat: snapshot.chat.filter((m) => !blocked?.has(m.userId)).map((m) => (m.clientMsgId !== undefined && m.userId !== session.userId ? withoutAck(m) : m)),
       serverTime: this.now(),
     };
   }
@@ -246,18 +260,18 @@ export class Hub implements StoreHandlers {
 
   /** A member on another node this node's members did not know: add it to their view. */
   learnRemote(room: LocalRoom, record: MemberRecord, except?: Session): void {
-    this.markRemote(room, record.userId, record.nodeId);
+    this.markRemote(room, record.userId, record.nodeId, memberOf(record));
     const transform = room.transformOf(record.userId);
     const member = transform ? { ...memberOf(record), transform } : memberOf(record);
     room.broadcast('member_joined', JSON.stringify({ type: 'member_joined', member }), record.userId, this.counters, except?.userId ?? record.userId);
   }
 
   /** A member on another node is gone (the store says so): remove it from local views. */
-  forgetRemote(room: LocalRoom, userId: string): void {
+  forgetRemote(room: LocalRoom, userId: string, except?: Session): void {
     if (!room.remote.has(userId)) return;
     room.forget(userId);
     const frame = JSON.stringify({ type: 'member_left', userId, reason: 'disconnected' });
-    room.broadcast('member_left', frame, userId, this.counters, userId);
+    room.broadcast('member_left', frame, userId, this.counters, except?.userId ?? userId);
   }
 
   /** Deliver an event to this node's members of the room and publish it to the other nodes. */
@@ -380,7 +394,7 @@ export class Hub implements StoreHandlers {
         const userId = event.member.userId;
         if (room.sessions.has(userId) || room.grace.has(userId) || room.joiningRecords.has(userId)) return; // held here; reconciliation decides
         const known = room.remote.has(userId);
-        this.markRemote(room, userId, event.origin);
+        this.markRemote(room, userId, event.origin, event.member);
         if (!known) this.deliver(room, event);
         return;
       }
@@ -434,8 +448,8 @@ export class Hub implements StoreHandlers {
    * have joined between its snapshot and this news, missing transforms this node did not publish:
    * publish the local members' latest ones once.
    */
-  private markRemote(room: LocalRoom, userId: string, nodeId: string): void {
-    if (!room.markRemote(userId, nodeId)) return;
+  private markRemote(room: LocalRoom, userId: string, nodeId: string, info?: Member): void {
+    if (!room.markRemote(userId, nodeId, info)) return;
     const latest = room.localLatest();
     if (latest.length > 0) this.store.publish(room.roomId, { kind: 'transforms', origin: this.nodeId, transforms: latest });
   }

@@ -15,7 +15,7 @@
  *   reconciliation; shutdown drops the lease only once every removal succeeded.
  */
 import { CloseCode, type LeaveReason } from '../protocol/index.js';
-import type { Hub } from './hub.js';
+import { memberOf, type Hub } from './hub.js';
 import type { LocalRoom } from './room.js';
 import type { MemberRecord, ReconcileOutcome } from './store/types.js';
 import type { Session } from './session.js';
@@ -91,8 +91,9 @@ export class Presence {
         room.touch(userId);
         session.member = record;
         this.hub.metrics.members.inc();
+        const since = room.version;
         const snapshot = await store.getRoom(room.roomId);
-        this.hub.completeJoin(room, session, snapshot, previous === undefined);
+        this.hub.completeJoin(room, session, snapshot, previous === undefined, since);
       } finally {
         room.joiningRecords.delete(userId);
       }
@@ -251,7 +252,7 @@ export class Presence {
     for (const [userId, m] of inStore) {
       if (room.changedSince(userId, since) || room.sessions.has(userId) || room.grace.has(userId)) continue;
       if (!room.remote.has(userId)) hub.learnRemote(room, m);
-      else room.remote.set(userId, m.nodeId);
+      else room.markRemote(userId, m.nodeId, memberOf(m));
     }
     for (const userId of [...room.remote.keys()]) {
       if (inStore.has(userId) || room.changedSince(userId, since)) continue;

@@ -41,6 +41,8 @@ export class LocalRoom {
    * is one: a room that lives on one node costs Redis no PUBLISH at all.
    */
   readonly remote = new Map<string, string>();
+  /** What this node knows of each remote member (for the room_state it builds from its own view). */
+  readonly remoteInfo = new Map<string, Member>();
   /** Joins in progress (the room is not released while one is). */
   joining = 0;
   /** Records being written by joins in flight: held, so a reconciliation does not remove them. */
@@ -178,6 +180,7 @@ export class LocalRoom {
     this.pending.delete(userId);
     this.latest.delete(userId);
     this.remote.delete(userId);
+    this.remoteInfo.delete(userId);
     this.touch(userId);
   }
 
@@ -191,8 +194,9 @@ export class LocalRoom {
    * this made a local-only room shared: transforms flushed meanwhile were not published, so the
    * caller republishes the local members' latest ones.
    */
-  markRemote(userId: string, nodeId: string): boolean {
+  markRemote(userId: string, nodeId: string, info?: Member): boolean {
     if (this.sessions.has(userId)) return false;
+    if (info) this.remoteInfo.set(userId, info);
     const wasLocalOnly = this.remote.size === 0;
     if (this.remote.get(userId) !== nodeId) this.touch(userId);
     this.remote.set(userId, nodeId);
