@@ -23,6 +23,8 @@ let gateway: Gateway;
 const windows: Page[] = [];
 let rooms = 0;
 const newRoom = () => `view3d-${process.pid}-${++rooms}`;
+/** Loading three.js and starting SwiftShader takes seconds on a busy 2-core machine: the first 3D frame may wait this long. */
+const LOADING_MS = 40_000;
 
 beforeAll(async () => {
   [site, webgl, noWebgl] = await Promise.all([buildPage(), launchChromium({ webgl: true }), launchChromium()]);
@@ -64,7 +66,7 @@ describe('the 3D view', { timeout: 90_000 }, () => {
   it('two pages on one gateway both draw the room in 3D with both avatars; walking in one moves that avatar in the other; the debug overlay shows the latency', async () => {
     const { ada, bob } = await pair(webgl, 'lobby', '&debug=1'); // "lobby": its screenshot is the README's (Bob's with the overlay)
     for (const page of [ada, bob]) {
-      const s = await until(page, '3D view with both avatars', (x) => x.status === 'connected' && x.view === '3d' && x.members.length === 2 && x.members.every((m) => m.avatar !== null), null);
+      const s = await until(page, '3D view with both avatars', (x) => x.status === 'connected' && x.view === '3d' && x.members.length === 2 && x.members.every((m) => m.avatar !== null), null, LOADING_MS);
       expect(s.webgl).toBe('available');
       await expect(page.getByRole('img', { name: '3D view of the room' }).isVisible()).resolves.toBe(true);
       await expect(page.getByRole('img', { name: 'Map of the room from above' }).isVisible()).resolves.toBe(false);
@@ -102,8 +104,8 @@ describe('the 3D view', { timeout: 90_000 }, () => {
 
   it('the toggle switches to the 2D map and back; the page is axe-core clean in both views', async () => {
     const { ada, bob } = await pair(webgl, newRoom());
-    await until(ada, 'Ada in 3D with both', bothDrawnIn, '3d');
-    await until(bob, 'Bob in 3D with both', bothDrawnIn, '3d');
+    await until(ada, 'Ada in 3D with both', bothDrawnIn, '3d', LOADING_MS);
+    await until(bob, 'Bob in 3D with both', bothDrawnIn, '3d', LOADING_MS);
     expect(await seriousA11yViolations(ada)).toEqual([]);
 
     const toggle = ada.getByRole('button', { name: '3D view' });
@@ -140,7 +142,7 @@ describe('the 3D view', { timeout: 90_000 }, () => {
 
   it('the simulated provider (?provider=sim) works in the 3D view: simulated members are drawn and walk', async () => {
     const page = await open(webgl, `${gateway.url}/?provider=sim&room=offline&name=Solo`);
-    const first = await until(page, 'simulated room in 3D', (x) => x.provider === 'sim' && x.view === '3d' && x.members.length === 4 && x.members.every((m) => m.avatar !== null), null);
+    const first = await until(page, 'simulated room in 3D', (x) => x.provider === 'sim' && x.view === '3d' && x.members.length === 4 && x.members.every((m) => m.avatar !== null), null, LOADING_MS);
     const start = Object.fromEntries(first.members.filter((m) => !m.self).map((m) => [m.userId, m.avatar!]));
     await until(page, 'a simulated member walks in 3D', (x, st) => x.view === '3d' && x.members.some((m) => {
       const a = st[m.userId];
