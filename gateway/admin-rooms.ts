@@ -1,6 +1,7 @@
 /** What the admin API says about rooms: the list with traffic, and one room's members, transforms and chat. */
 import type { NodeStats, RoomDetail, RoomsResponse } from './admin-schema.js';
-import { memberOf, type Hub } from './hub.js';
+import type { Hub } from './hub.js';
+import { memberOf } from './member.js';
 
 /** `GET /admin/rooms`: rooms with members on any node, traffic summed over the nodes' records. */
 export async function roomsSummary(hub: Hub, nodes: NodeStats[]): Promise<RoomsResponse> {

@@ -15,11 +15,12 @@ import { IdSchema } from '../protocol/index.js';
 import { roomDetail, roomsSummary } from './admin-rooms.js';
 import { clusterStats, liveNodes, NodeStatsSampler } from './admin-stats.js';
 import { RoomStreams } from './admin-stream.js';
-import { HttpError, sendJson } from './http.js';
+import { HttpError, sendJson, type AdminRoute } from './http.js';
+
+export type { AdminRoute };
 import type { Hub } from './hub.js';
 
 /** Answers the request and returns true, or returns false for a path it does not own. */
-export type AdminRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 export interface Admin {
   readonly route: AdminRoute;

@@ -3,15 +3,24 @@
  * fan-out checks; it is undefined for users who block nobody, so they cost nothing.
  * Changes made on any node arrive through the store (`onBlocksChanged`) within milliseconds.
  */
-import type { Hub } from './hub.js';
-import { memberOf } from './hub.js';
+import type { Fault } from './config.js';
+import type { Logger } from './log.js';
+import { memberOf } from './member.js';
 import type { Session } from './session.js';
+import type { Store } from './store/types.js';
+
+/** What blocklists need from the node that composes them (the hub). */
+export interface BlocklistHost {
+  readonly store: Store;
+  readonly faults: ReadonlySet<Fault>;
+  readonly log: Logger;
+}
 
 export class Blocklists {
   /** This node's sessions, by userId. */
   private readonly sessionsByUser = new Map<string, Set<Session>>();
 
-  constructor(private readonly hub: Hub) {}
+  constructor(private readonly hub: BlocklistHost) {}
 
   /** Follow `session`'s user's blocklist; returns it (undefined when empty). */
   async track(session: Session): Promise<Set<string> | undefined> {

@@ -6,13 +6,15 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { IdSchema, JoinRequestSchema, type JoinResponse } from '../protocol/index.js';
-import type { AdminRoute } from './admin.js';
 import type { TokenIssuer } from './auth.js';
 import type { GatewayConfig } from './config.js';
 import type { Hub } from './hub.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
 const BlockBodySchema = z.object({ userId: IdSchema, blockedUserId: IdSchema });
+
+/** A route of the admin surface (gateway/admin.ts): true when it answered. */
+export type AdminRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 export interface HttpContext {
   config: GatewayConfig;

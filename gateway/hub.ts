@@ -21,20 +21,23 @@ import { checkChatText, newChatId } from './chat.js';
 import type { Fault, GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
+import { memberOf } from './member.js';
 import { Presence } from './presence.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { LocalRoom, type FanoutCounters } from './room.js';
 import type { Session } from './session.js';
 import type { MemberRecord, RoomEvent, RoomSnapshot, Store, StoreHandlers } from './store/types.js';
 
+type Room = LocalRoom<Session>;
+
 /** Latest transforms are written to the store every this many flushes (they only seed `room_state`). */
 const SAVE_EVERY_FLUSHES = 5;
 
 export class Hub implements StoreHandlers {
-  readonly rooms = new Map<string, LocalRoom>();
+  readonly rooms = new Map<string, Room>();
   readonly presence: Presence;
   readonly blocklists: Blocklists;
-  private readonly dirty = new Set<LocalRoom>();
+  private readonly dirty = new Set<Room>();
   private readonly unsaved = new Map<string, { roomId: string; userId: string; transform: BroadcastTransform }>();
   /** Anti-spam when the store cannot answer: per user, on this node only. */
   private readonly fallbackChatLimits = new Map<string, SlidingWindowLimiter>();
@@ -145,7 +148,7 @@ export class Hub implements StoreHandlers {
    * member on this node sees one membership, which reconciliation keeps true to the store.
    * `since`: the room's version before the snapshot was read (later news wins over it).
    */
-  completeJoin(room: LocalRoom, session: Session, snapshot: RoomSnapshot, isNew: boolean, since: number): void {
+  completeJoin(room: Room, session: Session, snapshot: RoomSnapshot, isNew: boolean, since: number): void {
     const inSnapshot = new Set<string>();
     for (const m of snapshot.members) {
       if (m.nodeId === this.nodeId) continue;
@@ -163,7 +166,7 @@ export class Hub implements StoreHandlers {
   }
 
   /** room_state from this node's view: its own members (joined or in grace) and the remote ones it knows. */
-  private roomState(room: LocalRoom, session: Session, snapshot: RoomSnapshot): ServerMessage {
+  private roomState(room: Room, session: Session, snapshot: RoomSnapshot): ServerMessage {
     const blocked = session.blocked;
     const members: Member[] = [];
     const add = (member: Member | undefined) => {
@@ -227,7 +230,7 @@ export class Hub implements StoreHandlers {
   }
 
   /** A member of this node left for good: forget it and tell local members and other nodes. */
-  memberGone(room: LocalRoom, userId: string, reason: LeaveReason): void {
+  memberGone(room: Room, userId: string, reason: LeaveReason): void {
     room.forget(userId);
     this.announce(room, { kind: 'member_left', origin: this.nodeId, userId, reason });
   }
@@ -245,21 +248,21 @@ export class Hub implements StoreHandlers {
   }
 
   /** Reconciliation re-added a member held here: other nodes may have been told it left. */
-  republishJoined(room: LocalRoom, record: MemberRecord): void {
+  republishJoined(room: Room, record: MemberRecord): void {
     const event: RoomEvent = { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) };
     this.store.publish(room.roomId, event);
     this.tap?.(room.roomId, event);
   }
 
   /** Reconciliation removed a record of this node's: the store agrees now; tell the other nodes. */
-  publishLeft(room: LocalRoom, userId: string, reason: LeaveReason): void {
+  publishLeft(room: Room, userId: string, reason: LeaveReason): void {
     const event: RoomEvent = { kind: 'member_left', origin: this.nodeId, userId, reason };
     this.store.publish(room.roomId, event);
     this.tap?.(room.roomId, event);
   }
 
   /** A member on another node this node's members did not know: add it to their view. */
-  learnRemote(room: LocalRoom, record: MemberRecord, except?: Session): void {
+  learnRemote(room: Room, record: MemberRecord, except?: Session): void {
     this.markRemote(room, record.userId, record.nodeId, memberOf(record));
     const transform = room.transformOf(record.userId);
     const member = transform ? { ...memberOf(record), transform } : memberOf(record);
@@ -267,7 +270,7 @@ export class Hub implements StoreHandlers {
   }
 
   /** A member on another node is gone (the store says so): remove it from local views. */
-  forgetRemote(room: LocalRoom, userId: string, except?: Session): void {
+  forgetRemote(room: Room, userId: string, except?: Session): void {
     if (!room.remote.has(userId)) return;
     room.forget(userId);
     const frame = JSON.stringify({ type: 'member_left', userId, reason: 'disconnected' });
@@ -275,7 +278,7 @@ export class Hub implements StoreHandlers {
   }
 
   /** Deliver an event to this node's members of the room and publish it to the other nodes. */
-  private announce(room: LocalRoom, event: RoomEvent, roomId = room.roomId, exclude?: string): void {
+  private announce(room: Room, event: RoomEvent, roomId = room.roomId, exclude?: string): void {
     this.deliver(room, event, exclude);
     this.store.publish(roomId, event);
     this.tap?.(roomId, event);
@@ -284,7 +287,7 @@ export class Hub implements StoreHandlers {
   // ---------------------------------------------------------------- transforms and chat
 
   /** Called by sessions for each accepted transform; delivery waits for the next flush. */
-  transform(room: LocalRoom, t: BroadcastTransform): void {
+  transform(room: Room, t: BroadcastTransform): void {
     room.queueTransform(t);
     this.dirty.add(room);
   }
@@ -409,7 +412,7 @@ export class Hub implements StoreHandlers {
   }
 
   /** Send a membership or chat event to this node's members, minus the originator and its blockers. */
-  private deliver(room: LocalRoom, event: RoomEvent, exclude?: string): void {
+  private deliver(room: Room, event: RoomEvent, exclude?: string): void {
     switch (event.kind) {
       case 'member_joined': {
         const frame = JSON.stringify({ type: 'member_joined', member: event.member });
@@ -448,7 +451,7 @@ export class Hub implements StoreHandlers {
    * have joined between its snapshot and this news, missing transforms this node did not publish:
    * publish the local members' latest ones once.
    */
-  private markRemote(room: LocalRoom, userId: string, nodeId: string, info?: Member): void {
+  private markRemote(room: Room, userId: string, nodeId: string, info?: Member): void {
     if (!room.markRemote(userId, nodeId, info)) return;
     const latest = room.localLatest();
     if (latest.length > 0) this.store.publish(room.roomId, { kind: 'transforms', origin: this.nodeId, transforms: latest });
@@ -456,17 +459,17 @@ export class Hub implements StoreHandlers {
 
   // ---------------------------------------------------------------- rooms
 
-  room(roomId: string): LocalRoom {
+  room(roomId: string): Room {
     let room = this.rooms.get(roomId);
     if (!room) {
-      this.rooms.set(roomId, (room = new LocalRoom(roomId)));
+      this.rooms.set(roomId, (room = new LocalRoom<Session>(roomId)));
       this.metrics.rooms.set(this.rooms.size);
     }
     return room;
   }
 
   /** Drop a room nobody on this node is in, joining, or within a grace period of. */
-  releaseIfIdle(room: LocalRoom): void {
+  releaseIfIdle(room: Room): void {
     if (room.sessions.size > 0 || room.joining > 0 || this.presence.hasGrace(room) || room.pendingLeaves.size > 0) return;
     if (this.rooms.get(room.roomId) !== room) return;
     this.rooms.delete(room.roomId);
@@ -519,6 +522,3 @@ function withoutAck(message: ChatMessage): ChatMessage {
   return shown;
 }
 
-export function memberOf(record: MemberRecord): Member {
-  return { userId: record.userId, displayName: record.displayName, device: record.device, joinedAt: record.joinedAt };
-}

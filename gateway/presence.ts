@@ -15,10 +15,39 @@
  *   reconciliation; shutdown drops the lease only once every removal succeeded.
  */
 import { CloseCode, type LeaveReason } from '../protocol/index.js';
-import { memberOf, type Hub } from './hub.js';
+import type { Fault, GatewayConfig } from './config.js';
+import type { Logger } from './log.js';
+import { memberOf } from './member.js';
+import type { GatewayMetrics } from './metrics.js';
 import type { LocalRoom } from './room.js';
-import type { MemberRecord, ReconcileOutcome } from './store/types.js';
 import type { Session } from './session.js';
+import type { MemberRecord, ReconcileOutcome, RoomSnapshot, Store } from './store/types.js';
+
+type Room = LocalRoom<Session>;
+
+/**
+ * What presence needs from the node that composes it (the hub): the room registry and the
+ * announcements. Presence decides membership; the host tells members about it.
+ */
+export interface PresenceHost {
+  readonly config: GatewayConfig;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly faults: ReadonlySet<Fault>;
+  readonly nodeId: string;
+  readonly rooms: ReadonlyMap<string, Room>;
+  refuseFull(session: Session): void;
+  completeJoin(room: Room, session: Session, snapshot: RoomSnapshot, isNew: boolean, since: number): void;
+  detachSession(session: Session): void;
+  memberGone(room: Room, userId: string, reason: LeaveReason): void;
+  releaseIfIdle(room: Room): void;
+  reaped(roomId: string, userId: string): void;
+  republishJoined(room: Room, record: MemberRecord): void;
+  publishLeft(room: Room, userId: string, reason: LeaveReason): void;
+  learnRemote(room: Room, record: MemberRecord, except?: Session): void;
+  forgetRemote(room: Room, userId: string, except?: Session): void;
+}
 
 /** How long past the drain time shutdown waits for the store before it stops anyway. */
 const DRAIN_MARGIN_MS = 3000;
@@ -34,7 +63,7 @@ export class Presence {
   /** Times this node found itself fenced (for /metrics and tests). */
   fencedCount = 0;
 
-  constructor(private readonly hub: Hub) {}
+  constructor(private readonly hub: PresenceHost) {}
 
   start(): void {
     void this.tick();
@@ -45,7 +74,7 @@ export class Presence {
     clearInterval(this.leaseTimer);
   }
 
-  async subscribe(room: LocalRoom): Promise<void> {
+  async subscribe(room: Room): Promise<void> {
     room.subscription ??= this.hub.store.subscribeRoom(room.roomId);
     try {
       await room.subscription;
@@ -55,7 +84,7 @@ export class Presence {
     }
   }
 
-  unsubscribe(room: LocalRoom): void {
+  unsubscribe(room: Room): void {
     if (!room.subscription) return;
     room.subscription = undefined;
     this.hub.store.unsubscribeRoom(room.roomId).catch((err: unknown) => this.hub.log.warn({ err }, 'unsubscribe failed'));
@@ -67,7 +96,7 @@ export class Presence {
    * Write `record` for `session` (a join takes the membership over from any previous session: the
    * new socket wins) and build its room_state. Serialised with every other change of the room.
    */
-  async join(room: LocalRoom, session: Session, record: MemberRecord): Promise<void> {
+  async join(room: Room, session: Session, record: MemberRecord): Promise<void> {
     const { store, config } = this.hub;
     const userId = record.userId;
     await room.serial(async () => {
@@ -101,13 +130,13 @@ export class Presence {
   }
 
   /** A previous record worth restoring: held by a live session here, or by another node (its lease decides). */
-  private stillLive(room: LocalRoom, previous: MemberRecord): boolean {
+  private stillLive(room: Room, previous: MemberRecord): boolean {
     if (previous.nodeId !== this.hub.nodeId) return true;
     return room.sessions.get(previous.userId)?.id === previous.sessionId || room.grace.get(previous.userId)?.sessionId === previous.sessionId;
   }
 
   /** End the user's previous session wherever it is, without telling the other members anything. */
-  private takeOver(room: LocalRoom, userId: string, previous: MemberRecord | undefined): void {
+  private takeOver(room: Room, userId: string, previous: MemberRecord | undefined): void {
     const existing = room.sessions.get(userId);
     if (existing) this.replace(existing);
     this.cancelGrace(room, userId);
@@ -117,7 +146,7 @@ export class Presence {
   }
 
   /** Another node took over `sessionId`'s membership. */
-  replacedElsewhere(room: LocalRoom, userId: string, sessionId: string): void {
+  replacedElsewhere(room: Room, userId: string, sessionId: string): void {
     const live = room.sessions.get(userId);
     if (live?.id === sessionId) this.replace(live);
     if (room.grace.get(userId)?.sessionId === sessionId) this.cancelGrace(room, userId);
@@ -138,7 +167,7 @@ export class Presence {
    * this node's members are told at once and the next reconciliation removes the record and tells
    * the other nodes.
    */
-  async end(room: LocalRoom, userId: string, sessionId: string, reason: LeaveReason): Promise<void> {
+  async end(room: Room, userId: string, sessionId: string, reason: LeaveReason): Promise<void> {
     await room.serial(async () => {
       try {
         if (await this.hub.store.removeMember(room.roomId, userId, sessionId)) this.hub.memberGone(room, userId, reason);
@@ -154,18 +183,18 @@ export class Presence {
 
   // ---------------------------------------------------------------- grace periods
 
-  startGrace(room: LocalRoom, userId: string, sessionId: string, reason: LeaveReason, member?: MemberRecord): void {
+  startGrace(room: Room, userId: string, sessionId: string, reason: LeaveReason, member?: MemberRecord): void {
     this.cancelGrace(room, userId);
     const ms = this.graceOverrideMs ?? this.hub.config.graceMs;
     const timer = setTimeout(() => void this.endGrace(room, userId, sessionId, reason), ms);
     room.grace.set(userId, { sessionId, timer, member });
   }
 
-  hasGrace(room: LocalRoom): boolean {
+  hasGrace(room: Room): boolean {
     return room.grace.size > 0;
   }
 
-  private cancelGrace(room: LocalRoom, userId: string): void {
+  private cancelGrace(room: Room, userId: string): void {
     const entry = room.grace.get(userId);
     if (!entry) return;
     clearTimeout(entry.timer);
@@ -173,7 +202,7 @@ export class Presence {
     this.notifyIfSettled();
   }
 
-  private async endGrace(room: LocalRoom, userId: string, sessionId: string, reason: LeaveReason): Promise<void> {
+  private async endGrace(room: Room, userId: string, sessionId: string, reason: LeaveReason): Promise<void> {
     const entry = room.grace.get(userId);
     if (entry?.sessionId !== sessionId) return;
     room.grace.delete(userId);
@@ -209,7 +238,7 @@ export class Presence {
   }
 
   /** What this node holds in the room: joined sessions, joins in flight and members in their grace period. */
-  private held(room: LocalRoom): MemberRecord[] {
+  private held(room: Room): MemberRecord[] {
     const held = new Map<string, MemberRecord>();
     for (const [userId, entry] of room.grace) if (entry.member) held.set(userId, entry.member);
     for (const [userId, record] of room.joiningRecords) held.set(userId, record);
@@ -217,7 +246,7 @@ export class Presence {
     return [...held.values()];
   }
 
-  private async reconcile(room: LocalRoom): Promise<void> {
+  private async reconcile(room: Room): Promise<void> {
     await room.serial(async () => {
       const since = room.version;
       const outcome = await this.hub.store.reconcileRoom(room.roomId, this.hub.nodeId, this.held(room), this.hub.config.leaseMs);
@@ -227,7 +256,7 @@ export class Presence {
     this.notifyIfSettled();
   }
 
-  private apply(room: LocalRoom, outcome: ReconcileOutcome, since: number): void {
+  private apply(room: Room, outcome: ReconcileOutcome, since: number): void {
     const hub = this.hub;
     for (const userId of outcome.superseded) {
       // A live session on another node holds it now (a lost `session_replaced`, or a resume elsewhere while cut off).

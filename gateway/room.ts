@@ -10,7 +10,6 @@
  *   next flush anyway); chat and membership events are never skipped.
  */
 import { Limits, type BroadcastTransform, type ChatMessage, type LeaveReason, type Member } from '../protocol/index.js';
-import type { Session } from './session.js';
 import type { MemberRecord } from './store/types.js';
 
 const TRANSFORMS_PREFIX = '{"type":"avatar_transform_broadcast","transforms":[';
@@ -24,9 +23,19 @@ export interface FanoutCounters {
   dropped(reason: string, n: number): void;
 }
 
-export class LocalRoom {
+/** What fan-out needs of a joined session (session.ts implements it; this module never imports it). */
+export interface RoomSession {
+  readonly id: string;
+  readonly userId: string;
+  readonly bufferedAmount: number;
+  readonly blocked: Set<string> | undefined;
+  readonly member: MemberRecord | undefined;
+  sendFrame(frame: string | Buffer): void;
+}
+
+export class LocalRoom<S extends RoomSession = RoomSession> {
   /** Joined sessions on this node, by userId (a user is in a room once). */
-  readonly sessions = new Map<string, Session>();
+  readonly sessions = new Map<string, S>();
   /** Transforms from local senders since the last flush, by userId. */
   private readonly pending = new Map<string, BroadcastTransform>();
   /** The newest transform of every member this node has heard of. */

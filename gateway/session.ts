@@ -18,10 +18,29 @@ import {
   type ServerMessage,
 } from '../protocol/index.js';
 import { AuthError, VerifierUnavailable, type Identity } from './auth.js';
-import type { Hub } from './hub.js';
 import { SlidingWindowLimiter, WindowCounter } from './rate-limit.js';
 import type { LocalRoom } from './room.js';
+import type { Fault, GatewayConfig } from './config.js';
+import type { Logger } from './log.js';
+import type { GatewayMetrics } from './metrics.js';
 import type { MemberRecord } from './store/types.js';
+import type { LeaveReason, BroadcastTransform } from '../protocol/index.js';
+import type { TokenVerifier } from './auth.js';
+
+/** What a session needs from the node that composes it (the hub): requests go there, in order. */
+export interface SessionHost {
+  readonly config: GatewayConfig;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  readonly faults: ReadonlySet<Fault>;
+  readonly verifier: TokenVerifier;
+  now(): number;
+  join(session: Session, identity: Identity): Promise<void>;
+  leave(session: Session, reason: LeaveReason): Promise<void>;
+  chat(session: Session, msg: ClientMessageOf<'chat_send'>): Promise<void>;
+  transform(room: LocalRoom<Session>, t: BroadcastTransform): void;
+  socketClosed(session: Session): void;
+}
 
 const TEXT_FRAME = { binary: false } as const;
 /** Messages waiting behind an async request; beyond this a client is flooding. */
@@ -33,7 +52,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class Session {
   readonly id = randomBytes(9).toString('base64url');
   identity: Identity | undefined;
-  room: LocalRoom | undefined;
+  room: LocalRoom<Session> | undefined;
   /** The membership this session holds (set by the hub once the store accepted it). */
   member: MemberRecord | undefined;
   /** Users this session's user blocks; undefined when none, so fan-out skips the check. */
@@ -58,7 +77,7 @@ export class Session {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly hub: Hub,
+    private readonly hub: SessionHost,
   ) {
     const authMs = hub.config.authTimeoutMs;
     this.authTimer = setTimeout(() => this.failAuth(AuthErrorCode.AUTH_TIMEOUT, `no join_room within ${authMs / 1000} s`), authMs);
@@ -224,7 +243,7 @@ export class Session {
   // ---------------------------------------------------------------- membership (called by the hub)
 
   /** Start joining as `identity`: frames for this session are held until `room_state` is sent. */
-  beginJoin(identity: Identity, room: LocalRoom): void {
+  beginJoin(identity: Identity, room: LocalRoom<Session>): void {
     if (this.identity?.device !== identity.device || !this.limiter) {
       const rate = this.hub.faults.has('no-rate-limit') ? 10_000 : TRANSFORM_RATE_PER_SECOND[identity.device];
       this.limiter = new SlidingWindowLimiter(rate, 1000);
