@@ -162,7 +162,7 @@ export class Hub implements StoreHandlers {
     }
     session.completeJoin(this.roomState(room, session, snapshot));
     const record = session.member!;
-    if (isNew) this.announce(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) }, room.roomId, session.userId);
+    if (isNew) this.announce(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) }, session.userId);
   }
 
   /** room_state from this node's view: its own members (joined or in grace) and the remote ones it knows. */
@@ -238,27 +238,19 @@ export class Hub implements StoreHandlers {
   /** A dead node's member was removed by this node's reap: tell everyone (receivers ignore what they already know). */
   reaped(roomId: string, userId: string): void {
     const room = this.rooms.get(roomId);
-    const event: RoomEvent = { kind: 'member_left', origin: this.nodeId, userId, reason: 'disconnected' };
-    if (room) {
-      if (!room.remote.has(userId)) room.forget(userId);
-      else this.forgetRemote(room, userId);
-    }
-    this.store.publish(roomId, event);
-    this.tap?.(roomId, event);
+    if (room?.remote.has(userId)) this.forgetRemote(room, userId);
+    else room?.forget(userId);
+    this.publish(roomId, { kind: 'member_left', origin: this.nodeId, userId, reason: 'disconnected' });
   }
 
   /** Reconciliation re-added a member held here: other nodes may have been told it left. */
   republishJoined(room: Room, record: MemberRecord): void {
-    const event: RoomEvent = { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) };
-    this.store.publish(room.roomId, event);
-    this.tap?.(room.roomId, event);
+    this.publish(room.roomId, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) });
   }
 
   /** Reconciliation removed a record of this node's: the store agrees now; tell the other nodes. */
   publishLeft(room: Room, userId: string, reason: LeaveReason): void {
-    const event: RoomEvent = { kind: 'member_left', origin: this.nodeId, userId, reason };
-    this.store.publish(room.roomId, event);
-    this.tap?.(room.roomId, event);
+    this.publish(room.roomId, { kind: 'member_left', origin: this.nodeId, userId, reason });
   }
 
   /** A member on another node this node's members did not know: add it to their view. */
@@ -278,8 +270,13 @@ export class Hub implements StoreHandlers {
   }
 
   /** Deliver an event to this node's members of the room and publish it to the other nodes. */
-  private announce(room: Room, event: RoomEvent, roomId = room.roomId, exclude?: string): void {
+  private announce(room: Room, event: RoomEvent, exclude?: string): void {
     this.deliver(room, event, exclude);
+    this.publish(room.roomId, event);
+  }
+
+  /** Publish an event of this node's to the other nodes (and to this node's admin observers). */
+  private publish(roomId: string, event: RoomEvent): void {
     this.store.publish(roomId, event);
     this.tap?.(roomId, event);
   }

@@ -334,17 +334,17 @@ export class Presence {
       ]);
       clearTimeout(timer);
     }
+    if (this.settled()) return true;
     // One last try for removals that failed.
-    const unfinished = [...this.hub.rooms.values()].some((room) => room.pendingLeaves.size > 0 || room.grace.size > 0 || room.joining > 0);
-    if (!unfinished) return true;
     try {
       for (const room of [...this.hub.rooms.values()]) await this.reconcile(room);
     } catch {
       return false;
     }
-    return [...this.hub.rooms.values()].every((room) => room.pendingLeaves.size === 0 && room.grace.size === 0 && room.joining === 0);
+    return this.settled();
   }
 
+  /** Nothing in flight: no grace period, join or unfinished removal in any room. */
   private settled(): boolean {
     for (const room of this.hub.rooms.values()) if (room.grace.size > 0 || room.joining > 0 || room.pendingLeaves.size > 0) return false;
     return true;

@@ -120,7 +120,8 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
    * was replaced on another node, must not move anyone's avatar.
    */
   receiveRemoteTransforms(origin: string, all: BroadcastTransform[], counters: FanoutCounters): void {
-    const entries = all.filter((t) => this.remote.get(t.userId) === origin);
+    // Copy only when something must be dropped (rare): the common event is delivered as it came.
+    const entries = all.every((t) => this.remote.get(t.userId) === origin) ? all : all.filter((t) => this.remote.get(t.userId) === origin);
     if (entries.length < all.length) counters.dropped('not_a_member', all.length - entries.length);
     for (const t of entries) this.latest.set(t.userId, t);
     this.deliverTransforms(

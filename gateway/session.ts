@@ -14,18 +14,18 @@ import {
   authErrorCloseCode,
   clientSchemas,
   type ClientMessage,
+  type BroadcastTransform,
   type ClientMessageOf,
+  type LeaveReason,
   type ServerMessage,
 } from '../protocol/index.js';
-import { AuthError, VerifierUnavailable, type Identity } from './auth.js';
+import { AuthError, VerifierUnavailable, type Identity, type TokenVerifier } from './auth.js';
 import { SlidingWindowLimiter, WindowCounter } from './rate-limit.js';
 import type { LocalRoom } from './room.js';
 import type { Fault, GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { MemberRecord } from './store/types.js';
-import type { LeaveReason, BroadcastTransform } from '../protocol/index.js';
-import type { TokenVerifier } from './auth.js';
 
 /** What a session needs from the node that composes it (the hub): requests go there, in order. */
 export interface SessionHost {

@@ -9,6 +9,7 @@
  */
 import WebSocket from 'ws';
 import type { ChatMessage, ServerMessage, ServerMessageOf, ServerMessageType } from '../../protocol/index.js';
+import { Inbox } from './inbox.js';
 
 export interface Closed {
   code: number;
@@ -18,10 +19,8 @@ export interface Closed {
 /** The server's answer to one chat_send: the echo (accepted) or chat_rejected. */
 export type ChatAnswer = { accepted: true; message: ChatMessage } | { accepted: false; reason: string };
 
-type Waiter = { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void };
-
 export class TrackedClient {
-  readonly received: ServerMessage[] = [];
+  private readonly inbox: Inbox;
   /** Other members as this socket was told (never includes itself). */
   readonly view = new Set<string>();
   /** Users this socket was told left and has not been told joined again. */
@@ -39,8 +38,6 @@ export class TrackedClient {
   /** True between room_state and leave_room / close. */
   joined = false;
   readonly closed: Promise<Closed>;
-  private readonly unread: ServerMessage[] = [];
-  private readonly waiters: Waiter[] = [];
   private msgCounter = 0;
 
   private constructor(
@@ -48,6 +45,7 @@ export class TrackedClient {
     readonly userId: string,
     readonly label: string,
   ) {
+    this.inbox = new Inbox(label);
     ws.on('message', (data) => this.onMessage(JSON.parse(data.toString()) as ServerMessage));
     this.closed = new Promise((resolve) =>
       ws.on('close', (code, reason) => {
@@ -136,25 +134,7 @@ export class TrackedClient {
     return this.closed;
   }
 
-  /** Everything received of a type so far. */
-  all<T extends ServerMessageType>(type: T): ServerMessageOf<T>[] {
-    return this.received.filter((m) => m.type === type) as ServerMessageOf<T>[];
-  }
 
-  /** The next unread message of `type` matching `where`, within `timeoutMs`. */
-  next<T extends ServerMessageType>(type: T, where: (m: ServerMessageOf<T>) => boolean = () => true, timeoutMs = 5000): Promise<ServerMessageOf<T>> {
-    const match = (m: ServerMessage): boolean => m.type === type && where(m as ServerMessageOf<T>);
-    const i = this.unread.findIndex(match);
-    if (i >= 0) return Promise.resolve(this.unread.splice(i, 1)[0] as ServerMessageOf<T>);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { match, resolve: (m) => (clearTimeout(timer), resolve(m as ServerMessageOf<T>)) };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`${this.label}: timed out after ${timeoutMs} ms waiting for ${type}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
-  }
 
   /** Round trip: everything the server sent before the pong has arrived. */
   async sync(timeoutMs = 5000): Promise<void> {
@@ -164,12 +144,24 @@ export class TrackedClient {
     await Promise.race([this.next('pong', (m) => m.ts === ts, timeoutMs), closed]);
   }
 
+  /** Every message received, in order. */
+  get received(): ServerMessage[] {
+    return this.inbox.received;
+  }
+
+  /** Everything received of a type so far. */
+  all<T extends ServerMessageType>(type: T): ServerMessageOf<T>[] {
+    return this.inbox.all(type);
+  }
+
+  /** The next unread message of `type` matching `where`, within `timeoutMs`. */
+  next<T extends ServerMessageType>(type: T, where?: (m: ServerMessageOf<T>) => boolean, timeoutMs?: number): Promise<ServerMessageOf<T>> {
+    return this.inbox.next(type, where, timeoutMs);
+  }
+
   private onMessage(msg: ServerMessage): void {
-    this.received.push(msg);
     this.track(msg);
-    const i = this.waiters.findIndex((w) => w.match(msg));
-    if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(msg);
-    else this.unread.push(msg);
+    this.inbox.push(msg);
   }
 
   private track(msg: ServerMessage): void {

@@ -4,29 +4,20 @@
  */
 import WebSocket from 'ws';
 import type { ServerMessage, ServerMessageOf, ServerMessageType } from '../../protocol/index.js';
+import { Inbox } from '../../scenarios/support/inbox.js';
 
 export interface Closed {
   code: number;
   reason: string;
 }
 
-type Waiter = { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void };
-
 export class TestClient {
-  /** Every message received, in order. */
-  readonly received: ServerMessage[] = [];
-  /** Messages not yet taken by `next`. */
-  private readonly unread: ServerMessage[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly inbox = new Inbox();
   readonly closed: Promise<Closed>;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString()) as ServerMessage;
-      this.received.push(msg);
-      const i = this.waiters.findIndex((w) => w.match(msg));
-      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(msg);
-      else this.unread.push(msg);
+      this.inbox.push(JSON.parse(data.toString()) as ServerMessage);
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
@@ -44,34 +35,32 @@ export class TestClient {
     this.ws.send(JSON.stringify(msg));
   }
 
-  sendRaw(data: string | Buffer, binary = false): void {
-    this.ws.send(data, { binary });
+  /** Every message received, in order. */
+  get received(): ServerMessage[] {
+    return this.inbox.received;
   }
 
   /** The next unread message of `type` (optionally matching `where`), waiting up to `timeoutMs`. */
-  next<T extends ServerMessageType>(type: T, where: (m: ServerMessageOf<T>) => boolean = () => true, timeoutMs = 5000): Promise<ServerMessageOf<T>> {
-    const match = (m: ServerMessage): boolean => m.type === type && where(m as ServerMessageOf<T>);
-    const i = this.unread.findIndex(match);
-    if (i >= 0) return Promise.resolve(this.unread.splice(i, 1)[0] as ServerMessageOf<T>);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { match, resolve: (m) => (clearTimeout(timer), resolve(m as ServerMessageOf<T>)) };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${type}; unread: ${JSON.stringify(this.unread.map((m) => m.type))}`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+  next<T extends ServerMessageType>(type: T, where?: (m: ServerMessageOf<T>) => boolean, timeoutMs?: number): Promise<ServerMessageOf<T>> {
+    return this.inbox.next(type, where, timeoutMs);
   }
 
-  /** Unread messages of a type (without waiting). */
+  /** Unread messages of a type, left unread. */
   unreadOf<T extends ServerMessageType>(type: T): ServerMessageOf<T>[] {
-    return this.unread.filter((m) => m.type === type) as ServerMessageOf<T>[];
+    return this.inbox.unreadOf(type);
   }
 
   /** Everything received of a type so far. */
   all<T extends ServerMessageType>(type: T): ServerMessageOf<T>[] {
-    return this.received.filter((m) => m.type === type) as ServerMessageOf<T>[];
+    return this.inbox.all(type);
   }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary });
+  }
+
+
+
 
   /** Round trip through the server: everything the server sent this socket before the pong has arrived. */
   async sync(): Promise<void> {
