@@ -30,7 +30,8 @@ export interface RoomSession {
   readonly bufferedAmount: number;
   readonly blocked: Set<string> | undefined;
   readonly member: MemberRecord | undefined;
-  sendFrame(frame: string | Buffer): void;
+  /** `type`: the frame's message type (a joining session keeps only chat until its room_state). */
+  sendFrame(frame: string | Buffer, type?: string): void;
 }
 
 export class LocalRoom<S extends RoomSession = RoomSession> {
@@ -155,13 +156,13 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
           if (from !== session.userId && !blocked.has(from)) own.push(fragments[i]!);
         }
         if (own.length === 0) continue;
-        session.sendFrame(TRANSFORMS_PREFIX + own.join(',') + TRANSFORMS_SUFFIX);
+        session.sendFrame(TRANSFORMS_PREFIX + own.join(',') + TRANSFORMS_SUFFIX, 'avatar_transform_broadcast');
         sent++;
         continue;
       }
       const own = senderIndex.get(session.userId);
       if (own !== undefined && entries.length === 1) continue; // its own transform was the only one
-      session.sendFrame(own === undefined ? frame.all() : frame.without(own));
+      session.sendFrame(own === undefined ? frame.all() : frame.without(own), 'avatar_transform_broadcast');
       sent++;
     }
     if (sent) counters.framesOut('avatar_transform_broadcast', sent);
@@ -179,7 +180,7 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
     for (const session of this.sessions.values()) {
       if (session.userId === exclude || session.blocked?.has(originUserId)) continue;
       shared ??= Buffer.from(frame);
-      session.sendFrame(shared);
+      session.sendFrame(shared, type);
       sent++;
     }
     if (sent) counters.framesOut(type, sent);

@@ -43,6 +43,8 @@ export interface SessionHost {
 }
 
 const TEXT_FRAME = { binary: false } as const;
+/** Room fan-out a joining session's room_state already reflects (see `sendFrame`). */
+const SUPERSEDED_BY_ROOM_STATE = new Set(['member_joined', 'member_left', 'avatar_transform_broadcast']);
 /** Messages waiting behind an async request; beyond this a client is flooding. */
 const MAX_QUEUED = 256;
 const ABUSE_WINDOW_MS = 10_000;
@@ -288,9 +290,15 @@ export class Session {
   }
 
   /** A frame serialised elsewhere (often shared by many recipients). Counting is the caller's. */
-  sendFrame(frame: string | Buffer): void {
-    if (this.held) this.held.push(frame);
-    else if (!this.closed) this.ws.send(frame, TEXT_FRAME);
+  sendFrame(frame: string | Buffer, type?: string): void {
+    // While joining, room fan-out of membership and transforms is not kept for after room_state: it is
+    // already in the room_state built at the end of the join (from this node's view), and replaying it
+    // would show a member twice, or a frame from one who has left. Everything else waits.
+    if (this.held) {
+      if (type === undefined || !SUPERSEDED_BY_ROOM_STATE.has(type)) this.held.push(frame);
+      return;
+    }
+    if (!this.closed) this.ws.send(frame, TEXT_FRAME);
   }
 
   /** A refused request: `error` with a code. Too many in 10 s is a protocol violation (4004). */
