@@ -88,7 +88,13 @@ describe('the 3D view', { timeout: 90_000 }, () => {
     expect(drawnAt(seen, adaId)!.yaw).toBeCloseTo(Math.PI / 2, 2); // facing +x, the way she walked
     expect(Buffer.compare(before, await canvas.screenshot())).not.toBe(0); // the WebGL canvas really redrew
     expect(seen.description).toMatch(/^Bob \(you\): .*\. Ada: .*, facing east\.$/);
-    await expect(bob.locator('#room-description').textContent()).resolves.toBe(seen.description);
+    // The DOM text mirrors the page's description; read both together (the avatar may still settle).
+    await expect
+      .poll(async () => {
+        const [text, now] = await Promise.all([bob.locator('#room-description').textContent(), snapshot(bob)]);
+        return text === now.description;
+      }, { timeout: 10_000 })
+      .toBe(true);
 
     // The overlay: Bob's page measured Ada's walk from the gateway to its canvas; Ada's, her key to the wire.
     const measured = await until(bob, 'a remote move measured', (s) => s.latency.gatewayToDrawn.n >= 1, null);
