@@ -165,6 +165,10 @@ export class Hub implements StoreHandlers {
     if (isNew) this.announce(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) }, session.userId);
   }
 
+  showJoined(room: Room, record: MemberRecord): void {
+    this.deliver(room, { kind: 'member_joined', origin: this.nodeId, member: memberOf(record) });
+  }
+
   /** room_state from this node's view: its own members (joined or in grace) and the remote ones it knows. */
   private roomState(room: Room, session: Session, snapshot: RoomSnapshot): ServerMessage {
     const blocked = session.blocked;
@@ -392,7 +396,9 @@ export class Hub implements StoreHandlers {
         return this.markRemote(room, event.userId, event.origin); // it resumed on the publishing node
       case 'member_joined': {
         const userId = event.member.userId;
-        if (room.sessions.has(userId) || room.grace.has(userId) || room.joiningRecords.has(userId)) return; // held here; reconciliation decides
+        // Held here: reconciliation decides. (A user joining here is still the other node's member
+        // until the join takes it over, and that node's chat for it may follow: it is shown.)
+        if (room.sessions.has(userId) || room.grace.has(userId)) return;
         const known = room.remote.has(userId);
         this.markRemote(room, userId, event.origin, event.member);
         if (!known) this.deliver(room, event);
@@ -403,7 +409,8 @@ export class Hub implements StoreHandlers {
         room.forget(event.userId);
         return this.deliver(room, event);
       case 'chat':
-        if (room.remote.get(event.message.userId) !== event.origin) return this.metrics.drop('not_a_member');
+        const from = room.remote.get(event.message.userId) ?? room.movedFrom.get(event.message.userId);
+        if (from !== event.origin) return this.metrics.drop('not_a_member');
         return this.deliver(room, event);
     }
   }

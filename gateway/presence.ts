@@ -39,6 +39,8 @@ export interface PresenceHost {
   readonly rooms: ReadonlyMap<string, Room>;
   refuseFull(session: Session): void;
   completeJoin(room: Room, session: Session, snapshot: RoomSnapshot, isNew: boolean, since: number): void;
+  /** Tell this node's members (only) that `record` joined. */
+  showJoined(room: Room, record: MemberRecord): void;
   detachSession(session: Session): void;
   memberGone(room: Room, userId: string, reason: LeaveReason): void;
   releaseIfIdle(room: Room): void;
@@ -112,14 +114,21 @@ export class Presence {
           return;
         }
         // The user was already a member: a resume (within the grace period) or a replacement.
-        // Either way the others keep seeing one member and are told nothing.
+        // Either way the others keep seeing one member and are told nothing — unless this node's
+        // members never saw it (its member_joined from the other node had not arrived yet).
+        const shownHere = room.sessions.has(userId) || room.grace.has(userId) || room.remote.has(userId);
         this.takeOver(room, userId, previous);
         room.pendingLeaves.delete(userId);
         room.sessions.set(userId, session);
         room.remote.delete(userId);
+        if (previous && previous.nodeId !== this.hub.nodeId) room.movedFrom.set(userId, previous.nodeId);
+        else room.movedFrom.delete(userId);
         room.touch(userId);
         session.member = record;
         this.hub.metrics.members.inc();
+        // Taken over from another node before its member_joined reached this one: this node's members
+        // are told now, before anything else of this member (its chat from that node) reaches them.
+        if (previous && !shownHere) this.hub.showJoined(room, record);
         const since = room.version;
         const snapshot = await store.getRoom(room.roomId);
         this.hub.completeJoin(room, session, snapshot, previous === undefined, since);

@@ -53,6 +53,11 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
   readonly remote = new Map<string, string>();
   /** What this node knows of each remote member (for the room_state it builds from its own view). */
   readonly remoteInfo = new Map<string, Member>();
+  /**
+   * Members who resumed here from another node, by that node: chat it published for them before
+   * the move (already in the store's history) is still theirs, and reaches this node's members.
+   */
+  readonly movedFrom = new Map<string, string>();
   /** Joins in progress (the room is not released while one is). */
   joining = 0;
   /** Records being written by joins in flight: held, so a reconciliation does not remove them. */
@@ -192,6 +197,7 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
     this.latest.delete(userId);
     this.remote.delete(userId);
     this.remoteInfo.delete(userId);
+    this.movedFrom.delete(userId);
     this.touch(userId);
   }
 
@@ -208,6 +214,7 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
   markRemote(userId: string, nodeId: string, info?: Member): boolean {
     if (this.sessions.has(userId)) return false;
     if (info) this.remoteInfo.set(userId, info);
+    this.movedFrom.delete(userId);
     const wasLocalOnly = this.remote.size === 0;
     if (this.remote.get(userId) !== nodeId) this.touch(userId);
     this.remote.set(userId, nodeId);

@@ -38,6 +38,8 @@ describe('idempotent chat', () => {
     const second = await cluster.join(b, 'lobby', 'sender', 'sender-2');
     const again = await within(5000, second.sendChat('resend: only once', 'msg-1'), 'the resend');
     expect(again).toMatchObject({ accepted: true, message: { id, text: 'resend: only once', clientMsgId: 'msg-1' } });
+    // node-a's copy comes through Redis pub/sub, which may lag behind node-b's own work: await it.
+    await observer.next('chat_broadcast', (m) => m.text === 'resend: only once');
     await observer.sync();
     expect(observer.all('chat_broadcast').filter((m) => m.text === 'resend: only once').map((m) => m.id)).toEqual([id]);
     await cluster.converge();
