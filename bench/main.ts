@@ -3,13 +3,17 @@
  * Prints the table and writes bench/results/<date>.json and <date>.md.
  * `npm run bench -- startup` measures only the CLI's start-up (bench/startup.ts) and writes
  * bench/results/startup-<date>.json; the full bench measures it first too.
+ * `npm run bench -- removal [--members 10000]` measures one member removal in a big room
+ * (bench/removal.ts) and writes bench/results/removal-<date>.json.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../scenarios/support/paths.js';
 import { parseBenchArgs } from './args.js';
 import { runBench, type BenchOptions } from './harness.js';
 import { benchMarkdown, formatBench } from './report.js';
+import { formatRemoval, measureRemoval } from './removal.js';
 import { formatStartup, measureStartup } from './startup.js';
 
 async function startup(log: (line: string) => void): Promise<string> {
@@ -21,11 +25,32 @@ async function startup(log: (line: string) => void): Promise<string> {
   return `${formatStartup(result)}\n\nwrote bench/results/${file}`;
 }
 
+async function removal(argv: string[], log: (line: string) => void): Promise<string> {
+  const i = argv.indexOf('--members');
+  const members = i === -1 ? 10_000 : Number(argv[i + 1]);
+  if (!Number.isInteger(members) || members < 2) throw new TypeError('--members must be a whole number >= 2');
+  const result = await measureRemoval(members, log);
+  try {
+    result.commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: packageRoot(), encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout: the figure stands without it
+  }
+  const dir = join(packageRoot(), 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = `removal-${result.startedAt.slice(0, 10)}.json`;
+  await writeFile(join(dir, file), `${JSON.stringify(result, null, 2)}\n`);
+  return `${formatRemoval(result)}\n\nwrote bench/results/${file}`;
+}
+
 async function main(): Promise<number> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   const argv = process.argv.slice(2);
   if (argv[0] === 'startup') {
     process.stdout.write(`${await startup(log)}\n`);
+    return 0;
+  }
+  if (argv[0] === 'removal') {
+    process.stdout.write(`${await removal(argv.slice(1), log)}\n`);
     return 0;
   }
   let options: Omit<BenchOptions, 'log'>;
