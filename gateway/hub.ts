@@ -24,7 +24,7 @@ import type { GatewayMetrics } from './metrics.js';
 import { memberOf } from './member.js';
 import { Presence } from './presence.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
-import { LocalRoom, type FanoutCounters } from './room.js';
+import { LocalRoom, type FanoutCounters, type TransformSender } from './room.js';
 import type { Session } from './session.js';
 import type { MemberRecord, RoomEvent, RoomSnapshot, Store, StoreHandlers } from './store/types.js';
 
@@ -287,23 +287,23 @@ export class Hub implements StoreHandlers {
 
   // ---------------------------------------------------------------- transforms and chat
 
-  /** Called by sessions for each accepted transform; delivery waits for the next flush. */
-  transform(room: Room, t: BroadcastTransform): void {
-    room.queueTransform(t);
+  /** Called by sessions for each accepted transform; delivery waits for a flush its sender's budget allows. */
+  transform(room: Room, t: BroadcastTransform, sender: TransformSender): void {
+    room.queueTransform(t, sender, t.ts);
     this.dirty.add(room);
   }
 
   private flush(): void {
     const now = Date.now();
     for (const room of this.dirty) {
-      const entries = room.flush(this.counters);
+      const entries = room.flush(this.counters, now);
+      if (!room.hasPending) this.dirty.delete(room); // a sender over its budget waits for the next flush
       if (entries.length === 0) continue;
       const event: RoomEvent = { kind: 'transforms', origin: this.nodeId, transforms: entries };
       if (room.remote.size > 0 || this.observedElsewhere(room.roomId, now)) this.store.publish(room.roomId, event);
       this.tap?.(room.roomId, event);
       for (const t of entries) this.unsaved.set(`${room.roomId}\n${t.userId}`, { roomId: room.roomId, userId: t.userId, transform: t });
     }
-    this.dirty.clear();
     if (++this.flushes % SAVE_EVERY_FLUSHES === 0) this.saveTransforms();
   }
 
@@ -329,6 +329,13 @@ export class Hub implements StoreHandlers {
     const seen = dedupe ? room.findChat(session.userId, clientMsgId) : undefined;
     if (seen) return this.echo(session, seen, clientMsgId);
     const now = this.now();
+    // This socket's own share first: a flood past the limit is refused without a store call.
+    const local = Date.now();
+    if (!noLimits && !this.faults.has('no-budgets') && !session.chatBudget.take(local)) {
+      this.metrics.drop('chat_rate_limited');
+      session.send({ type: 'chat_rejected', reason: ChatRejectReason.RATE_LIMITED, clientMsgId, retryAfterMs: session.chatBudget.retryAfter(local) });
+      return session.overBudgetAgain();
+    }
     const slot = noLimits ? { ok: true as const } : await this.takeChatSlot(session.userId, now);
     if (!slot.ok) {
       this.metrics.drop('chat_rate_limited');

@@ -3,17 +3,23 @@
  * the latest transform of every member (local and remote) and a tail of recent chat.
  *
  * Fan-out is where the gateway spends its time, so the rules are:
- * - transforms are coalesced per flush (newest per member wins) and serialised once per room;
- *   a recipient gets the shared frame unless it is itself a sender (never echo) or has blocks;
+ * - transforms are coalesced per flush and serialised once per room; what a sender emits is shaped
+ *   to its device's limit (`EmitShaper`): at or under the limit nothing is lost (a flush may carry
+ *   two of one sender's), above it the newest wins and the rest are superseded;
+ * - a recipient gets the shared frame unless it is itself a sender (never echo) or has blocks;
  * - blocklist filtering costs nothing for recipients without blocks (`session.blocked` undefined);
  * - recipients whose socket buffer is backed up skip transform frames (they are superseded by the
  *   next flush anyway); chat and membership events are never skipped.
  */
 import { Limits, type BroadcastTransform, type ChatMessage, type LeaveReason, type Member } from '../protocol/index.js';
+import type { EmitShaper } from './rate-limit.js';
 import type { MemberRecord } from './store/types.js';
 
 const TRANSFORMS_PREFIX = '{"type":"avatar_transform_broadcast","transforms":[';
 const TRANSFORMS_SUFFIX = ']}';
+
+/** At most this many of one sender's transforms wait for a flush (and leave in one); older ones are superseded. */
+const MAX_QUEUED_PER_SENDER = 2;
 
 /** Skip transform frames for a socket with more than this many bytes queued. */
 export const SLOW_CONSUMER_BYTES = 256 * 1024;
@@ -34,11 +40,23 @@ export interface RoomSession {
   sendFrame(frame: string | Buffer, type?: string): void;
 }
 
+/** What the flush needs of a local sender: its emit budget, and to be told of transforms it superseded. */
+export interface TransformSender {
+  readonly shaper: EmitShaper;
+  superseded(count: number, now: number): void;
+}
+
+interface PendingTransforms {
+  sender: TransformSender;
+  /** Oldest first; at most MAX_QUEUED_PER_SENDER. */
+  queue: BroadcastTransform[];
+}
+
 export class LocalRoom<S extends RoomSession = RoomSession> {
   /** Joined sessions on this node, by userId (a user is in a room once). */
   readonly sessions = new Map<string, S>();
-  /** Transforms from local senders since the last flush, by userId. */
-  private readonly pending = new Map<string, BroadcastTransform>();
+  /** Transforms from local senders not yet emitted, by userId (a sender over its budget waits here). */
+  private readonly pending = new Map<string, PendingTransforms>();
   /** The newest transform of every member this node has heard of. */
   readonly latest = new Map<string, BroadcastTransform>();
   /** Recent chat (for re-seeding the store after it lost its data). */
@@ -101,23 +119,45 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
     return this.pending.size > 0;
   }
 
-  /** Queue a local member's transform for the next flush. */
-  queueTransform(t: BroadcastTransform): void {
-    this.pending.set(t.userId, t);
+  /** Queue a local member's transform for the next flush its budget allows. */
+  queueTransform(t: BroadcastTransform, sender: TransformSender, now: number): void {
     this.latest.set(t.userId, t);
+    const waiting = this.pending.get(t.userId);
+    if (!waiting) return void this.pending.set(t.userId, { sender, queue: [t] });
+    waiting.sender = sender;
+    if (waiting.queue.length >= MAX_QUEUED_PER_SENDER) {
+      waiting.queue.shift();
+      sender.superseded(1, now);
+    }
+    waiting.queue.push(t);
   }
 
   /**
-   * Send the coalesced transforms to local members and return them (for the store and other
-   * nodes). Every fragment is serialised once; recipients that sent nothing and block nobody
-   * share one buffer.
+   * Send each sender's transforms its budget allows at `now` to local members, and return them
+   * (for the store and other nodes). A sender over its budget keeps only its newest for a later
+   * flush. Every fragment is serialised once; recipients that sent nothing and block nobody share
+   * one buffer.
    */
-  flush(counters: FanoutCounters): BroadcastTransform[] {
-    const entries = [...this.pending.values()];
-    this.pending.clear();
-    const fragments = entries.map((t) => JSON.stringify(t));
-    this.deliverTransforms(entries, fragments, counters);
-    return entries;
+  flush(counters: FanoutCounters, now: number): BroadcastTransform[] {
+    const emitted: BroadcastTransform[] = [];
+    const senders: string[] = [];
+    const fragments: string[] = [];
+    for (const [userId, { sender, queue }] of this.pending) {
+      const n = sender.shaper.take(now, queue.length);
+      const kept = n === 0 ? 1 : 0; // nothing may leave yet: the newest waits for the next flush
+      if (queue.length - n - kept > 0) sender.superseded(queue.length - n - kept, now);
+      if (n === 0) {
+        if (queue.length > 1) queue.splice(0, queue.length - 1);
+        continue;
+      }
+      this.pending.delete(userId);
+      const out = n === queue.length ? queue : queue.slice(queue.length - n);
+      senders.push(userId);
+      fragments.push(out.length === 1 ? JSON.stringify(out[0]) : out.map((t) => JSON.stringify(t)).join(','));
+      for (const t of out) emitted.push(t);
+    }
+    this.deliverTransforms(senders, fragments, counters);
+    return emitted;
   }
 
   /**
@@ -129,22 +169,26 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
     // Copy only when something must be dropped (rare): the common event is delivered as it came.
     const entries = all.every((t) => this.remote.get(t.userId) === origin) ? all : all.filter((t) => this.remote.get(t.userId) === origin);
     if (entries.length < all.length) counters.dropped('not_a_member', all.length - entries.length);
-    for (const t of entries) this.latest.set(t.userId, t);
-    this.deliverTransforms(
-      entries,
-      entries.map((t) => JSON.stringify(t)),
-      counters,
-    );
+    // One fragment per sender (a flush may carry two of one sender's, in order).
+    const bySender = new Map<string, string>();
+    for (const t of entries) {
+      this.latest.set(t.userId, t);
+      const json = JSON.stringify(t);
+      const before = bySender.get(t.userId);
+      bySender.set(t.userId, before === undefined ? json : `${before},${json}`);
+    }
+    this.deliverTransforms([...bySender.keys()], [...bySender.values()], counters);
   }
 
-  private deliverTransforms(entries: BroadcastTransform[], fragments: string[], counters: FanoutCounters): void {
-    if (entries.length === 0) return;
+  /** `fragments[i]`: the serialised transforms of `senders[i]` (one or two, comma separated). */
+  private deliverTransforms(senders: string[], fragments: string[], counters: FanoutCounters): void {
+    if (senders.length === 0) return;
     // The whole frame is encoded once. A recipient that is itself one of the senders (in a busy room,
     // nearly every recipient) gets the same bytes with its own fragment cut out: one copy, no
     // re-serialising or re-encoding per recipient.
     const frame = new SharedFrame(fragments);
     const senderIndex = new Map<string, number>();
-    for (let i = 0; i < entries.length; i++) senderIndex.set(entries[i]!.userId, i);
+    for (let i = 0; i < senders.length; i++) senderIndex.set(senders[i]!, i);
     let sent = 0;
     let slow = 0;
     for (const session of this.sessions.values()) {
@@ -153,11 +197,11 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
         continue;
       }
       const blocked = session.blocked;
-      if (blocked !== undefined && entries.some((t) => blocked.has(t.userId))) {
+      if (blocked !== undefined && senders.some((u) => blocked.has(u))) {
         // Rare: this recipient blocks one of the senders. Build its frame from the fragments.
         const own: string[] = [];
-        for (let i = 0; i < entries.length; i++) {
-          const from = entries[i]!.userId;
+        for (let i = 0; i < senders.length; i++) {
+          const from = senders[i]!;
           if (from !== session.userId && !blocked.has(from)) own.push(fragments[i]!);
         }
         if (own.length === 0) continue;
@@ -166,7 +210,7 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
         continue;
       }
       const own = senderIndex.get(session.userId);
-      if (own !== undefined && entries.length === 1) continue; // its own transform was the only one
+      if (own !== undefined && senders.length === 1) continue; // its own transforms were the only ones
       session.sendFrame(own === undefined ? frame.all() : frame.without(own), 'avatar_transform_broadcast');
       sent++;
     }

@@ -27,6 +27,10 @@ export function registerServe(program: Command): void {
     .option('--flush-interval-ms <ms>', 'transform coalescing interval [env RTGW_FLUSH_INTERVAL_MS] (default 50)', intOption(5, 1000))
     .option('--heartbeat-ms <ms>', 'node lease renewal interval [env RTGW_HEARTBEAT_MS] (default 2000)', intOption(100, 60_000))
     .option('--lease-ms <ms>', 'a node silent this long is dead [env RTGW_LEASE_MS] (default 8000)', intOption(500, 120_000))
+    .option('--transform-abuse-factor <x>', 'close 4008 a socket sending more than x times its transform limit… [env RTGW_TRANSFORM_ABUSE_FACTOR] (default 3)', Number)
+    .option('--transform-abuse-seconds <s>', '…in each of this many consecutive seconds [env RTGW_TRANSFORM_ABUSE_SECONDS] (default 10)', intOption(1, 600))
+    .option('--store-timeout-ms <ms>', 'Redis command timeout; below the clients\' liveness budget [env RTGW_STORE_TIMEOUT_MS] (default 2000)', intOption(100, 60_000))
+    .option('--max-token-age <s>', 'oldest token accepted, by its iat, in seconds [env RTGW_MAX_TOKEN_AGE] (default 86400)', intOption(1, 30 * 86_400))
     .option('--admin-token <t>', 'bearer token for /admin routes [env RTGW_ADMIN_TOKEN] (generated in development)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [env RTGW_LOG_LEVEL] (default info)')
     .addHelpText('after', '\nExamples:\n  $ rtgw serve\n  $ rtgw serve --port 18080 --redis redis://127.0.0.1:6379 --jwt-secret "$SECRET"\n  $ NODE_ENV=production RTGW_JWT_SECRET=… REDIS_URL=redis://redis:6379 rtgw serve')
@@ -34,8 +38,9 @@ export function registerServe(program: Command): void {
       const opts = cmd.opts();
       // Only what was typed on the command line overrides the environment.
       const explicit: Record<string, unknown> = {};
+      const renamed: Record<string, string> = { redis: 'redisUrl', tokenTtl: 'tokenTtlSeconds', maxTokenAge: 'maxTokenAgeS' };
       for (const key of Object.keys(opts)) {
-        if (cmd.getOptionValueSource(key) === 'cli') explicit[key === 'redis' ? 'redisUrl' : key === 'tokenTtl' ? 'tokenTtlSeconds' : key] = opts[key];
+        if (cmd.getOptionValueSource(key) === 'cli') explicit[renamed[key] ?? key] = opts[key];
       }
       // The gateway (ws, ioredis, prom-client, pino, zod) loads only when it is started, not for --help.
       const [{ ConfigError, startGateway }, { builtWebDir, staticRoute }] = await Promise.all([import('../../gateway/index.js'), import('../../gateway/static.js')]);
