@@ -30,8 +30,14 @@ import type { MemberRecord, RoomEvent, RoomSnapshot, Store, StoreHandlers } from
 
 type Room = LocalRoom<Session>;
 
-/** Latest transforms are written to the store every this many flushes (they only seed `room_state`). */
+/** Latest transforms are written to the store every this many flush intervals (they only seed `room_state`). */
 const SAVE_EVERY_FLUSHES = 5;
+/**
+ * Rooms are spread over this many phases of the flush interval, and each timer tick flushes one
+ * phase's rooms: every room still flushes once per interval, but no tick holds the event loop for
+ * the whole node's fan-out at once.
+ */
+export const FLUSH_PHASES = 5;
 
 export class Hub implements StoreHandlers {
   readonly rooms = new Map<string, Room>();
@@ -42,6 +48,8 @@ export class Hub implements StoreHandlers {
   /** Anti-spam when the store cannot answer: per user, on this node only. */
   private readonly fallbackChatLimits = new Map<string, SlidingWindowLimiter>();
   private flushes = 0;
+  private flushTick = 0;
+  private nextPhase = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   storeUp = true;
   readonly counters: FanoutCounters;
@@ -76,7 +84,7 @@ export class Hub implements StoreHandlers {
   }
 
   start(): void {
-    this.flushTimer = setInterval(() => this.flush(), this.config.flushIntervalMs);
+    this.flushTimer = setInterval(() => this.flush(this.flushTick++ % FLUSH_PHASES), this.config.flushIntervalMs / FLUSH_PHASES);
     this.presence.start();
   }
 
@@ -293,9 +301,11 @@ export class Hub implements StoreHandlers {
     this.dirty.add(room);
   }
 
-  private flush(): void {
+  /** Flush the rooms of `phase` (all rooms when undefined, as at shutdown). */
+  private flush(phase?: number): void {
     const now = Date.now();
     for (const room of this.dirty) {
+      if (phase !== undefined && room.phase !== phase) continue;
       const entries = room.flush(this.counters, now);
       if (!room.hasPending) this.dirty.delete(room); // a sender over its budget waits for the next flush
       if (entries.length === 0) continue;
@@ -304,7 +314,7 @@ export class Hub implements StoreHandlers {
       this.tap?.(room.roomId, event);
       for (const t of entries) this.unsaved.set(`${room.roomId}\n${t.userId}`, { roomId: room.roomId, userId: t.userId, transform: t });
     }
-    if (++this.flushes % SAVE_EVERY_FLUSHES === 0) this.saveTransforms();
+    if (phase === 0 && ++this.flushes % SAVE_EVERY_FLUSHES === 0) this.saveTransforms();
   }
 
   private saveTransforms(): void {
@@ -474,6 +484,7 @@ export class Hub implements StoreHandlers {
     let room = this.rooms.get(roomId);
     if (!room) {
       this.rooms.set(roomId, (room = new LocalRoom<Session>(roomId)));
+      room.phase = this.nextPhase++ % FLUSH_PHASES; // round robin: rooms spread evenly over the interval
       this.metrics.rooms.set(this.rooms.size);
     }
     return room;

@@ -86,6 +86,8 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
   version = 0;
   private readonly changedAt = new Map<string, number>();
   private lock: Promise<void> = Promise.resolve();
+  /** Which tick of the flush interval flushes this room (the hub spreads rooms over the interval). */
+  phase = 0;
   /** The store subscription to this room's events, once requested. */
   subscription: Promise<void> | undefined;
 

@@ -207,3 +207,19 @@ describe('chat', () => {
     expect(new Set(ids).size).toBe(50);
   });
 });
+
+describe('the flush is phased', () => {
+  it('rooms are spread evenly over the phases of the flush interval, and each room still flushes every interval', async () => {
+    const { FLUSH_PHASES } = await import('../../gateway/hub.js');
+    const gw = await startTestGateway({ flushIntervalMs: 50 });
+    const rooms = Array.from({ length: 2 * FLUSH_PHASES }, (_, i) => `phase-${i}`);
+    const pairs = await Promise.all(rooms.map(async (room) => ({ sender: (await joinAs(gw.url, room, 'sender')).client, observer: (await joinAs(gw.url, room, 'observer')).client })));
+    const phases = rooms.map((r) => gw.hub.rooms.get(r)!.phase);
+    for (let p = 0; p < FLUSH_PHASES; p++) expect(phases.filter((x) => x === p)).toHaveLength(2);
+    // Every room's transform arrives within one interval (plus the machine's own timer slack).
+    const sent = performance.now();
+    for (const { sender } of pairs) sender.send({ type: 'avatar_transform', p: [1, 0, 0], r: R, seq: 1 });
+    await Promise.all(pairs.map(({ observer }) => observer.next('avatar_transform_broadcast', undefined, 2000)));
+    expect(performance.now() - sent).toBeLessThan(1000);
+  });
+});
