@@ -8,7 +8,7 @@ const FLOOD_MS = 3000;
 
 const scenario: Scenario = {
   name: 'rate-limit',
-  description: 'a desktop and a mobile client flood 100 transforms/s; observers get at most 20/s and 15/s; the gateway stays healthy',
+  description: 'a desktop and a mobile client flood 100 transforms/s; observers see them at 20/s and 15/s, evenly; the gateway stays healthy',
   // A 10 ms flush: with the default 50 ms, coalescing alone would cap what an observer sees at 20/s,
   // and a missing desktop limit would go unnoticed. (Against --url the gateway's own flush applies.)
   needs: { serveArgs: ['--rate-limit-debug', '--flush-interval-ms', '10'] },
@@ -40,11 +40,13 @@ const scenario: Scenario = {
     for (const [userId, device] of [['flood-desktop', 'desktop'], ['flood-mobile', 'mobile']] as const) {
       const limit = TRANSFORM_RATE_PER_SECOND[device];
       const got = observer.from(userId).filter((x) => x.seq !== marker);
-      // `ts` is the gateway's accept time: no 1 s window may hold more than the device's limit.
+      // The limit shapes what is emitted (GCRA with a tolerance of two intervals): the long-run rate is
+      // the limit, and no 1 s window holds more than the limit plus that burst (at most 3 more).
       const peak = maxInWindow(got.map((x) => x.ts), 1000);
-      t.check(`observer receives at most ${limit} of ${userId}'s transforms in any 1 s`, peak <= limit, `peak ${peak} in 1 s, ${got.length} in ${FLOOD_MS / 1000} s`);
-      // Coalescing may merge several accepted transforms into one broadcast; the flooder is still seen moving.
-      t.check(`${userId} is still seen moving every second`, got.length >= FLOOD_MS / 1000, `${got.length} delivered`);
+      t.check(`observer receives at most ${limit} (+3 burst) of ${userId}'s transforms in any 1 s`, peak <= limit + 3, `peak ${peak} in 1 s, ${got.length} in ${FLOOD_MS / 1000} s`);
+      // Smooth, not punched full of holes: a flooder is seen at (close to) its limit all through the flood.
+      const perSecond = got.length / (FLOOD_MS / 1000);
+      t.check(`${userId} is seen at >= 90 % of ${limit}/s and never above it on average`, perSecond >= 0.9 * limit && perSecond <= limit + 1, `${perSecond.toFixed(1)}/s`);
     }
 
     const health = await fetch(`${t.url()}/healthz`);
