@@ -75,6 +75,7 @@ describe('RedisStore', () => {
       expect(leased).toBe('n1');
       expect(Math.abs(Number(score) - (Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)))).toBeLessThan(5_000);
       expect(await raw.smembers(`${p}node:{n1}:rooms`)).toEqual(['r1']);
+      expect(await raw.hgetall(`${p}{room:r1}:bynode`)).toEqual({ n1: '1' });
       expect((await raw.keys(`${p}*`)).sort()).toEqual(
         [
           `${p}blocks:{u1}`,
@@ -82,6 +83,7 @@ describe('RedisStore', () => {
           `${p}node:{n1}:rooms`,
           `${p}nodes`,
           `${p}rooms`,
+          `${p}{room:r1}:bynode`,
           `${p}{room:r1}:chat`,
           `${p}{room:r1}:members`,
           `${p}{room:r1}:transforms`,
@@ -261,7 +263,7 @@ describe('RedisStore', () => {
     it('a command in flight when the connection drops rejects at once instead of being replayed', async () => {
       // BLPOP with no timeout stays in flight until the connection goes. (It also holds up the
       // command connection, so readiness is watched from a separate client.)
-      const blocked = (a as unknown as { cmd: Redis }).cmd.blpop('restart:in-flight', 0);
+      const blocked = (a as unknown as { backend: { cmd: Redis } }).backend.cmd.blpop('restart:in-flight', 0);
       const outcome = blocked.then(
         () => 'resolved',
         (err: Error) => err.message,

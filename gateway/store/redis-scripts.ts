@@ -1,65 +1,67 @@
 /**
  * The Lua scripts behind `RedisStore`: every read-check-write that must not interleave with another
- * node's runs as one script. Key names are built by `redisKeys` (redis.ts); the few scripts that
- * must reach keys they only learn while running (a member's node, a dead node's rooms) rebuild them
- * from the prefix with the Lua helpers below, which mirror `redisKeys` exactly.
+ * node's runs as one script. Each script touches only keys it receives in KEYS, and all of them in
+ * one hash slot (a room's keys, a user's key, or one global key), so every script runs unchanged on
+ * one Redis and on Redis Cluster. What spans slots (a room and the rooms index, a room and a node's
+ * room set) is a script plus separate calls, ordered in redis.ts so that a crash between them leaves
+ * at most a stale index entry, never a member nobody can find.
  *
  * Values are never re-encoded in Lua (cjson would round numbers to 14 significant digits): scripts
  * decode a JSON value only to read a field and store the original string.
  */
-import type { Redis, Result } from 'ioredis';
+import type { Redis, Cluster, Result } from 'ioredis';
 
-/** Lua mirrors of `redisKeys.roomKey` / `redisKeys.nodeRooms`, plus the pruning both membership scripts need. */
-const KEY_HELPERS = `
-local function roomKey(prefix, roomId, suffix)
-  return prefix .. '{room:' .. roomId .. '}:' .. suffix
-end
-local function nodeRoomsKey(prefix, nodeId)
-  return prefix .. 'node:{' .. nodeId .. '}:rooms'
-end
--- Keep a node's room set small: forget the room once none of the node's members is left in it.
-local function forgetRoomIfNodeGone(prefix, membersKey, roomId, nodeId)
-  for _, raw in ipairs(redis.call('HVALS', membersKey)) do
-    if cjson.decode(raw).nodeId == nodeId then return end
+/** The per-node member counts of a room (`bynode`): one member of `nodeId` fewer; returns how many are left. */
+const LEAVE = `
+local function leave(byNode, nodeId)
+  local left = redis.call('HINCRBY', byNode, nodeId, -1)
+  if left <= 0 then
+    redis.call('HDEL', byNode, nodeId)
+    return 0
   end
-  redis.call('SREM', nodeRoomsKey(prefix, nodeId), roomId)
+  return left
 end
 `;
 
 /**
- * KEYS: members, rooms index, rooms set of the member's node.
- * ARGV: userId, member JSON, maxSize, roomId, nodeId, prefix.
- * Returns {'full'} or {'joined'} or {'joined', previous member JSON}.
+ * KEYS: members, bynode. ARGV: userId, member JSON, maxSize, nodeId.
+ * Returns {'full', members of nodeId in the room} or
+ * {'joined', members of nodeId now, 1 if the room was empty} or
+ * {'joined', members of nodeId now, 0, previous member JSON, previous nodeId, members of that node left}.
+ * O(1): no member but the joining one is decoded.
  */
-const ADD_MEMBER = `${KEY_HELPERS}
+const ADD_MEMBER = `${LEAVE}
 local previous = redis.call('HGET', KEYS[1], ARGV[1])
-if not previous and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
-  return {'full'}
+local size = redis.call('HLEN', KEYS[1])
+if not previous and size >= tonumber(ARGV[3]) then
+  return {'full', tonumber(redis.call('HGET', KEYS[2], ARGV[4]) or '0')}
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[4])
-redis.call('SADD', KEYS[3], ARGV[4])
-if not previous then return {'joined'} end
+local mine = redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
+if not previous then
+  if size == 0 then return {'joined', mine, 1} end
+  return {'joined', mine, 0}
+end
 local previousNode = cjson.decode(previous).nodeId
-if previousNode ~= ARGV[5] then forgetRoomIfNodeGone(ARGV[6], KEYS[1], ARGV[4], previousNode) end
-return {'joined', previous}
+local left = leave(KEYS[2], previousNode)
+if previousNode == ARGV[4] then mine = left end
+return {'joined', mine, 0, previous, previousNode, left}
 `;
 
 /**
- * KEYS: members, transforms, rooms index.
- * ARGV: userId, sessionId, roomId, prefix.
- * Returns 1 if removed, 0 if the user is not there or another session holds the membership.
+ * KEYS: members, transforms, bynode. ARGV: userId, sessionId.
+ * Returns {0} if the user is not there or another session holds the membership, else
+ * {1, the member's nodeId, members of that node left in the room, members left in the room}.
+ * O(1): only the removed member is decoded.
  */
-const REMOVE_MEMBER = `${KEY_HELPERS}
+const REMOVE_MEMBER = `${LEAVE}
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
+if not raw then return {0} end
 local member = cjson.decode(raw)
-if member.sessionId ~= ARGV[2] then return 0 end
+if member.sessionId ~= ARGV[2] then return {0} end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
-if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[3]) end
-forgetRoomIfNodeGone(ARGV[4], KEYS[1], ARGV[3], member.nodeId)
-return 1
+return {1, member.nodeId, leave(KEYS[3], member.nodeId), redis.call('HLEN', KEYS[1])}
 `;
 
 /** Redis server time in ms: every time several nodes compare comes from this one clock. */
@@ -83,21 +85,30 @@ return 0
 `;
 
 /**
- * The owner re-asserts what it holds in one room, compare-and-set, and removes its own records of
- * sessions it no longer holds. KEYS: members, transforms, nodes zset, rooms index, the node's rooms set.
- * ARGV: nodeId, leaseMs, roomId, held member JSON...
- * A held record is written when the user's field is absent, holds the same session, holds another
- * session of this node, or holds a session of a node whose lease is dead; a live other node's
- * session wins (superseded). Returns {added, superseded, removed, every member JSON}.
+ * KEYS: nodes zset. ARGV: leaseMs.
+ * The nodes whose lease is live on this key's clock (renewed after Redis time minus leaseMs), for
+ * the reconciliation of rooms that live in other slots.
  */
-const RECONCILE_ROOM = `${SERVER_NOW}
-local nodeId, cutoff = ARGV[1], serverNow() - tonumber(ARGV[2])
-local function alive(node)
-  local score = redis.call('ZSCORE', KEYS[3], node)
-  return score and tonumber(score) > cutoff
-end
+const LIVE_NODES = `${SERVER_NOW}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (serverNow() - tonumber(ARGV[1])), '+inf')
+`;
+
+/**
+ * The owner re-asserts what it holds in one room, compare-and-set, and removes its own records of
+ * sessions it no longer holds. KEYS: members, transforms, bynode.
+ * ARGV: nodeId, n, n live nodeIds (LIVE_NODES, read just before), held member JSON...
+ * A held record is written when the user's field is absent, holds the same session, holds another
+ * session of this node, or holds a session of a node that is not live; a live other node's session
+ * wins (superseded). The per-node counts are brought in line with the members (they converge even
+ * if an older gateway left them out). Returns {added, superseded, removed, every member JSON,
+ * members of nodeId now}.
+ */
+const RECONCILE_ROOM = `
+local nodeId, liveCount = ARGV[1], tonumber(ARGV[2])
+local live = {}
+for i = 3, 2 + liveCount do live[ARGV[i]] = true end
 local held, added, superseded, removed = {}, {}, {}, {}
-for i = 4, #ARGV do
+for i = 3 + liveCount, #ARGV do
   local rec = cjson.decode(ARGV[i])
   local raw = redis.call('HGET', KEYS[1], rec.userId)
   if not raw then
@@ -108,7 +119,7 @@ for i = 4, #ARGV do
     local cur = cjson.decode(raw)
     if cur.sessionId == rec.sessionId then
       held[rec.userId] = rec.sessionId
-    elseif cur.nodeId ~= nodeId and alive(cur.nodeId) then
+    elseif cur.nodeId ~= nodeId and live[cur.nodeId] then
       superseded[#superseded + 1] = rec.userId
     else
       redis.call('HSET', KEYS[1], rec.userId, ARGV[i])
@@ -117,7 +128,7 @@ for i = 4, #ARGV do
     end
   end
 end
-local all = {}
+local all, counts = {}, {}
 local entries = redis.call('HGETALL', KEYS[1])
 for i = 1, #entries, 2 do
   local cur = cjson.decode(entries[i + 1])
@@ -127,30 +138,42 @@ for i = 1, #entries, 2 do
     removed[#removed + 1] = entries[i]
   else
     all[#all + 1] = entries[i + 1]
+    counts[cur.nodeId] = (counts[cur.nodeId] or 0) + 1
   end
 end
-if #added > 0 then
-  redis.call('SADD', KEYS[4], ARGV[3])
-  redis.call('SADD', KEYS[5], ARGV[3])
+local mine = counts[nodeId] or 0
+local stored = redis.call('HGETALL', KEYS[3])
+for i = 1, #stored, 2 do
+  local n = counts[stored[i]]
+  if not n then
+    redis.call('HDEL', KEYS[3], stored[i])
+  elseif tonumber(stored[i + 1]) ~= n then
+    redis.call('HSET', KEYS[3], stored[i], n)
+  end
+  counts[stored[i]] = nil
 end
-if redis.call('HLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[3]) end
-return {added, superseded, removed, all}
+for node, n in pairs(counts) do redis.call('HSET', KEYS[3], node, n) end
+return {added, superseded, removed, all, mine}
 `;
 
 /**
- * KEYS: members, transforms. ARGV: userId, sessionId, previous member JSON or ''.
- * If `sessionId` still holds the membership, put `previous` back (or delete). Returns 1 if done.
+ * KEYS: members, transforms, bynode. ARGV: userId, sessionId, previous member JSON or ''.
+ * If `sessionId` still holds the membership, put `previous` back (or delete). Returns {0} if not,
+ * else {1, the replaced record's nodeId, members of that node left, members left in the room}.
  */
-const RESTORE_MEMBER = `
+const RESTORE_MEMBER = `${LEAVE}
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw or cjson.decode(raw).sessionId ~= ARGV[2] then return 0 end
+if not raw then return {0} end
+local current = cjson.decode(raw)
+if current.sessionId ~= ARGV[2] then return {0} end
 if ARGV[3] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('HDEL', KEYS[2], ARGV[1])
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  redis.call('HINCRBY', KEYS[3], cjson.decode(ARGV[3]).nodeId, 1)
 end
-return 1
+return {1, current.nodeId, leave(KEYS[3], current.nodeId), redis.call('HLEN', KEYS[1])}
 `;
 
 /**
@@ -251,37 +274,49 @@ return #kept
 `;
 
 /**
- * KEYS: nodes zset, rooms index.
- * ARGV: selfNodeId, leaseMs (a lease renewed at or before Redis time minus it is dead), prefix.
- * Returns {roomId, userId, nodeId, roomId, userId, nodeId, ...}. The whole reap is one script, so
- * two nodes reaping at once cannot both see (and announce) the same member.
+ * KEYS: nodes zset. ARGV: selfNodeId, leaseMs.
+ * The nodes (but selfNodeId) whose lease was last renewed at or before Redis time minus leaseMs.
  */
-const REAP_DEAD_NODES = `${KEY_HELPERS}${SERVER_NOW}
-local prefix = ARGV[3]
-local reaped = {}
+const DEAD_NODES = `${SERVER_NOW}
+local dead = {}
 for _, nodeId in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', serverNow() - tonumber(ARGV[2]))) do
-  if nodeId ~= ARGV[1] then
-    local nodeRooms = nodeRoomsKey(prefix, nodeId)
-    for _, roomId in ipairs(redis.call('SMEMBERS', nodeRooms)) do
-      local members = roomKey(prefix, roomId, 'members')
-      local transforms = roomKey(prefix, roomId, 'transforms')
-      local entries = redis.call('HGETALL', members)
-      for i = 1, #entries, 2 do
-        if cjson.decode(entries[i + 1]).nodeId == nodeId then
-          redis.call('HDEL', members, entries[i])
-          redis.call('HDEL', transforms, entries[i])
-          reaped[#reaped + 1] = roomId
-          reaped[#reaped + 1] = entries[i]
-          reaped[#reaped + 1] = nodeId
-        end
-      end
-      if redis.call('HLEN', members) == 0 then redis.call('SREM', KEYS[2], roomId) end
-    end
-    redis.call('DEL', nodeRooms)
-    redis.call('ZREM', KEYS[1], nodeId)
+  if nodeId ~= ARGV[1] then dead[#dead + 1] = nodeId end
+end
+return dead
+`;
+
+/**
+ * KEYS: members, transforms, bynode. ARGV: a dead nodeId.
+ * Removes that node's members from the room. Returns {removed userIds, members left}. Each member
+ * is removed (and returned) once, however many nodes reap at once. When the room's counts say the
+ * node has nobody here, nothing is decoded.
+ */
+const REAP_ROOM = `
+local reaped = {}
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 and redis.call('EXISTS', KEYS[3]) == 1 then
+  return {reaped, redis.call('HLEN', KEYS[1])}
+end
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  if cjson.decode(entries[i + 1]).nodeId == ARGV[1] then
+    redis.call('HDEL', KEYS[1], entries[i])
+    redis.call('HDEL', KEYS[2], entries[i])
+    reaped[#reaped + 1] = entries[i]
   end
 end
-return reaped
+redis.call('HDEL', KEYS[3], ARGV[1])
+return {reaped, redis.call('HLEN', KEYS[1])}
+`;
+
+/**
+ * KEYS: nodes zset. ARGV: nodeId, leaseMs.
+ * Forget a reaped node's lease, unless it renewed it meanwhile. Returns 1 if forgotten.
+ */
+const FORGET_NODE = `${SERVER_NOW}
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) > serverNow() - tonumber(ARGV[2]) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1
 `;
 
 /**
@@ -303,47 +338,56 @@ return live
 `;
 
 const SCRIPTS = {
-  rtgwAddMember: { numberOfKeys: 3, lua: ADD_MEMBER },
+  rtgwAddMember: { numberOfKeys: 2, lua: ADD_MEMBER },
   rtgwRemoveMember: { numberOfKeys: 3, lua: REMOVE_MEMBER },
   rtgwSaveTransforms: { numberOfKeys: 2, lua: SAVE_TRANSFORMS },
   rtgwHeartbeat: { numberOfKeys: 1, lua: HEARTBEAT },
-  rtgwReconcileRoom: { numberOfKeys: 5, lua: RECONCILE_ROOM },
-  rtgwRestoreMember: { numberOfKeys: 2, lua: RESTORE_MEMBER },
+  rtgwLiveNodes: { numberOfKeys: 1, lua: LIVE_NODES },
+  rtgwReconcileRoom: { numberOfKeys: 3, lua: RECONCILE_ROOM },
+  rtgwRestoreMember: { numberOfKeys: 3, lua: RESTORE_MEMBER },
   rtgwAppendChat: { numberOfKeys: 1, lua: APPEND_CHAT },
   rtgwTakeChatSlot: { numberOfKeys: 1, lua: TAKE_CHAT_SLOT },
   rtgwMergeChat: { numberOfKeys: 1, lua: MERGE_CHAT },
-  rtgwReapDeadNodes: { numberOfKeys: 2, lua: REAP_DEAD_NODES },
+  rtgwDeadNodes: { numberOfKeys: 1, lua: DEAD_NODES },
+  rtgwReapRoom: { numberOfKeys: 3, lua: REAP_ROOM },
+  rtgwForgetNode: { numberOfKeys: 1, lua: FORGET_NODE },
   rtgwListNodeStats: { numberOfKeys: 1, lua: LIST_NODE_STATS },
 } as const;
 
 /** Register the scripts as commands (ioredis sends EVALSHA, falling back to EVAL once per connection). */
-export function defineScripts(redis: Redis): void {
+export function defineScripts(redis: Redis | Cluster): void {
   for (const [name, definition] of Object.entries(SCRIPTS)) redis.defineCommand(name, definition);
 }
 
 type Arg = string | number;
 
+/** The node counts scripts report, as numbers (Lua integers arrive as numbers). */
+type Removal = [removed: 0] | [removed: 1, nodeId: string, nodeLeft: number, roomLeft: number];
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     rtgwAddMember(
-      members: string, roomsIndex: string, nodeRooms: string,
-      userId: string, memberJson: string, maxSize: number, roomId: string, nodeId: string, prefix: string,
-    ): Result<[status: 'full' | 'joined', previous?: string], Context>;
-    rtgwRemoveMember(
-      members: string, transforms: string, roomsIndex: string,
-      userId: string, sessionId: string, roomId: string, prefix: string,
-    ): Result<0 | 1, Context>;
+      members: string, byNode: string, userId: string, memberJson: string, maxSize: number, nodeId: string,
+    ): Result<
+      | [status: 'full', mine: number]
+      | [status: 'joined', mine: number, roomWasEmpty: 0 | 1]
+      | [status: 'joined', mine: number, roomWasEmpty: 0, previous: string, previousNode: string, previousNodeLeft: number],
+      Context
+    >;
+    rtgwRemoveMember(members: string, transforms: string, byNode: string, userId: string, sessionId: string): Result<Removal, Context>;
     rtgwSaveTransforms(members: string, transforms: string, ...userIdThenJson: Arg[]): Result<number, Context>;
     rtgwTakeChatSlot(key: string, now: number, limit: number, windowMs: number, member: string): Result<number, Context>;
     rtgwMergeChat(chat: string, keep: number, ttlMs: number, ...messageJson: string[]): Result<number, Context>;
-    rtgwReapDeadNodes(nodes: string, roomsIndex: string, selfNodeId: string, leaseMs: number, prefix: string): Result<string[], Context>;
     rtgwHeartbeat(nodes: string, nodeId: string): Result<0 | 1, Context>;
+    rtgwLiveNodes(nodes: string, leaseMs: number): Result<string[], Context>;
     rtgwReconcileRoom(
-      members: string, transforms: string, nodes: string, roomsIndex: string, nodeRooms: string,
-      nodeId: string, leaseMs: number, roomId: string, ...heldJson: string[]
-    ): Result<[added: string[], superseded: string[], removed: string[], all: string[]], Context>;
-    rtgwRestoreMember(members: string, transforms: string, userId: string, sessionId: string, previousJson: string): Result<0 | 1, Context>;
+      members: string, transforms: string, byNode: string, nodeId: string, liveCount: number, ...liveThenHeldJson: string[]
+    ): Result<[added: string[], superseded: string[], removed: string[], all: string[], mine: number], Context>;
+    rtgwRestoreMember(members: string, transforms: string, byNode: string, userId: string, sessionId: string, previousJson: string): Result<Removal, Context>;
     rtgwAppendChat(chat: string, messageJson: string, userId: string, clientMsgId: string, keep: number, ttlMs: number): Result<string | null, Context>;
+    rtgwDeadNodes(nodes: string, selfNodeId: string, leaseMs: number): Result<string[], Context>;
+    rtgwReapRoom(members: string, transforms: string, byNode: string, nodeId: string): Result<[reaped: string[], roomLeft: number], Context>;
+    rtgwForgetNode(nodes: string, nodeId: string, leaseMs: number): Result<0 | 1, Context>;
     rtgwListNodeStats(nodeStats: string, now: number): Result<string[], Context>;
   }
 }

@@ -1,39 +1,25 @@
 /**
- * The Redis store: what several gateway nodes share.
+ * The Redis store: what several gateway nodes share, on one Redis server or on a Redis Cluster.
+ * The key layout is in redis-keys.ts, the scripts in redis-scripts.ts, the connections in
+ * redis-single.ts / redis-cluster.ts; this file says what each store call does with them, once for
+ * both.
  *
- * Key layout (P = keyPrefix, e.g. `rtgw:`). Room keys carry the hash tag `{room:<roomId>}` so that a
- * room's keys share one Redis Cluster slot; per-user and per-node keys are tagged likewise.
- *
- *   P{room:<roomId>}:members     hash    userId -> JSON MemberRecord
- *   P{room:<roomId>}:transforms  hash    userId -> JSON Transform (latest; only for current members)
- *   P{room:<roomId>}:chat        list    JSON ChatMessage, oldest first, newest 50 kept;
- *                                        expires 24 h after the last append or merge
- *   P{room:<roomId>}:events      channel JSON RoomEvent
- *   Prooms                       set     ids of rooms that have members (for listRooms)
- *   Pchatrate:{<userId>}         zset    chat sliding-window log: unique entry -> send time (ms);
- *                                        expires one window after the last accepted message
- *   Pblocks:{<userId>}           set     userIds that <userId> blocks
- *   Pblocks                      channel userId whose blocklist changed
- *   Pnodes                       zset    nodeId -> last heartbeat (ms)
- *   Pnode:{<nodeId>}:rooms       set     rooms where <nodeId> has (or recently had) members
- *   Pnodestats                   hash    nodeId -> JSON NodeStatsRecord (admin API); a record is listed
- *                                        until its expiresAt; the hash expires 60 s after the last write
- *   Pready:{<storeId>}           channel private to one RedisStore instance: checkReady round trips
- *
- * Cluster note: addMember, removeMember and reapDeadNodes are single Lua scripts that also touch
- * `Prooms` and node keys (other slots). That is fine on one Redis (or Sentinel); on Redis Cluster
- * they would have to be split per slot.
- *
- * Connections: one for commands, one for subscriptions. Commands never queue while Redis is down:
- * they reject at once (and commands in flight when the connection drops reject on the drop), so a
- * caller gets an error now instead of a stale write replayed later. ioredis reconnects by itself;
- * this store re-subscribes (rooms subscribed during the outage included) before it reports
- * `onReconnected`.
+ * Slots. Every script touches the keys of one hash slot only: a room's keys, a user's, or one
+ * global key. Where a call must also update an index in another slot (the rooms index, a node's
+ * room set), the index is written *before* the membership and forgotten *after* it, each in a call
+ * of its own; an entry that a concurrent removal took away is written again by the join that needs
+ * it, and every reconciliation re-asserts the entries of the reconciling node. A crash between two
+ * calls leaves a stale index entry (which costs one empty look later), not a member that no reaper
+ * can find.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
+import type { Cluster, NatMap, Redis } from 'ioredis';
 import { Limits, type ChatMessage, type Transform } from '../../protocol/index.js';
+import { exec, stderrLogger, type RedisBackend, type StoreLogger } from './redis-backend.js';
+import { ClusterBackend } from './redis-cluster.js';
+import { redisKeys, type RedisKeys } from './redis-keys.js';
 import { defineScripts } from './redis-scripts.js';
+import { SingleBackend } from './redis-single.js';
 import type {
   ChatSlot,
   JoinOutcome,
@@ -47,20 +33,23 @@ import type {
   StoreHandlers,
 } from './types.js';
 
-/** Structured logger (pino's `warn`/`error` fit). Never given tokens. */
-export interface StoreLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { StoreLogger } from './redis-backend.js';
+export { keySlot, redisKeys } from './redis-keys.js';
 
 export interface RedisStoreOptions {
-  /** `redis://` or `rediss://` URL, credentials and db number included. */
-  url: string;
+  /** One Redis: a `redis://` or `rediss://` URL, credentials and db number included. */
+  url?: string;
+  /** Or a Redis Cluster: seed nodes as `host:port` (the client discovers the others). */
+  clusterNodes?: string[];
+  /** Cluster only: announced address -> address this process reaches it at (NAT, containers). */
+  natMap?: NatMap;
+  /** Cluster only: the nodes' password. */
+  clusterPassword?: string;
   /** Prefix of every key and channel, e.g. `rtgw:`. */
   keyPrefix: string;
   /** Defaults to JSON lines on stderr. */
   logger?: StoreLogger;
-  /** How long `start()` waits for both connections. Default 5000 ms. */
+  /** How long `start()` waits for the connections. Default 5000 ms. */
   connectTimeoutMs?: number;
   /** A command unanswered this long rejects, so a silent network cannot hang a caller (below the SDK's liveness budget). Default 2000 ms. */
   commandTimeoutMs?: number;
@@ -71,101 +60,67 @@ const CHAT_TTL_MS = 24 * 60 * 60 * 1000;
 const NODE_STATS_KEY_TTL_MS = 60_000;
 /** Repeated warnings of one kind (failed publishes during an outage) are logged at most this often. */
 const WARN_INTERVAL_MS = 5_000;
+/** Reconciliations of several rooms in a row share one read of the live leases, at most this old. */
+const LIVE_NODES_MAX_AGE_MS = 200;
 
-/** Every key and channel name; `redis-scripts.ts` mirrors `roomKey` and `nodeRooms` in Lua. */
-export function redisKeys(prefix: string) {
-  const roomKey = (roomId: string, suffix: string) => `${prefix}{room:${roomId}}:${suffix}`;
-  return {
-    members: (roomId: string) => roomKey(roomId, 'members'),
-    transforms: (roomId: string) => roomKey(roomId, 'transforms'),
-    chat: (roomId: string) => roomKey(roomId, 'chat'),
-    events: (roomId: string) => roomKey(roomId, 'events'),
-    rooms: `${prefix}rooms`,
-    chatRate: (userId: string) => `${prefix}chatrate:{${userId}}`,
-    blocks: (userId: string) => `${prefix}blocks:{${userId}}`,
-    blocksChannel: `${prefix}blocks`,
-    nodes: `${prefix}nodes`,
-    nodeRooms: (nodeId: string) => `${prefix}node:{${nodeId}}:rooms`,
-    nodeStats: `${prefix}nodestats`,
-    ready: (storeId: string) => `${prefix}ready:{${storeId}}`,
-  };
+/** `host:port` (IPv6 in brackets) to ioredis' node form; throws a TypeError naming the bad entry. */
+export function parseClusterNodes(nodes: string[]): Array<{ host: string; port: number }> {
+  if (nodes.length === 0) throw new TypeError('RedisStore: clusterNodes needs at least one host:port');
+  return nodes.map((entry) => {
+    const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(entry.trim());
+    const port = Number(m?.[3]);
+    if (!m || port < 1 || port > 65_535) throw new TypeError(`RedisStore: clusterNodes entries are host:port (got ${JSON.stringify(entry)})`);
+    return { host: (m[1] ?? m[2])!, port };
+  });
 }
-
-type ConnectionName = 'command' | 'subscriber';
 
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
-  private readonly keys: ReturnType<typeof redisKeys>;
-  private readonly prefix: string;
-  private readonly safeUrl: string;
+  /** One server or a cluster. */
+  readonly topology: 'single' | 'cluster';
+  /** Where it connects, password hidden. */
+  readonly where: string;
+  private readonly keys: RedisKeys;
   private readonly logger: StoreLogger;
-  private readonly connectTimeoutMs: number;
-  private readonly cmd: Redis;
-  private readonly sub: Redis;
+  private readonly backend: RedisBackend;
   private readonly id = randomUUID();
-  private readonly readyChannel: string;
-
   private phase: 'new' | 'starting' | 'running' | 'closed' = 'new';
   private handlers: StoreHandlers | undefined;
   private closing: Promise<void> | undefined;
-  /** Set while `start()` waits for the connections, so that `close()` can end the wait. */
-  private abortStart: ((err: Error) => void) | undefined;
-  /** A connection dropped and `onReconnected` has not been reported yet. */
-  private lost = false;
-  /** The subscriber connection holds every wanted subscription. */
-  private subscribed = false;
   /** Room channels this node wants, channel -> roomId. */
   private readonly roomChannels = new Map<string, string>();
-  private readonly readyArrivals = new Map<string, () => void>();
-  private readonly pendingChecks = new Set<() => void>();
-  private readonly lastError: Record<ConnectionName, string | undefined> = { command: undefined, subscriber: undefined };
   private readonly warned = new Map<string, { at: number; suppressed: number }>();
+  private live: { leaseMs: number; at: number; nodes: Promise<string[]> } | undefined;
   private seq = 0;
 
   constructor(options: RedisStoreOptions) {
-    const { url, keyPrefix } = options;
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new TypeError(`RedisStore: url is not a valid URL: ${JSON.stringify(redactUrl(url))}`);
+    const { url, clusterNodes, keyPrefix } = options;
+    if ((url === undefined) === (clusterNodes === undefined)) throw new TypeError('RedisStore: give either url or clusterNodes');
+    if (url !== undefined) {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw new TypeError(`RedisStore: url is not a valid URL: ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}`);
+      }
+      if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+        throw new TypeError('RedisStore: url must start with redis:// or rediss://');
+      }
     }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-      throw new TypeError('RedisStore: url must start with redis:// or rediss://');
-    }
+    const nodes = clusterNodes === undefined ? undefined : parseClusterNodes(clusterNodes);
     if (/[{}]/.test(keyPrefix)) {
       throw new TypeError('RedisStore: keyPrefix must not contain "{" or "}" (it would change the hash slot of every key)');
     }
-    this.prefix = keyPrefix;
     this.keys = redisKeys(keyPrefix);
-    this.readyChannel = this.keys.ready(this.id);
-    this.safeUrl = redactUrl(url);
     this.logger = options.logger ?? stderrLogger;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-
-    const connection: RedisOptions = {
-      lazyConnect: true,
-      // Fail fast while Redis is down (see the header comment).
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      // This store re-subscribes itself: it also knows the rooms subscribed while the connection was down.
-      autoResubscribe: false,
-      retryStrategy: (attempt) => Math.min(attempt * 50, 1_000),
-      commandTimeout: options.commandTimeoutMs ?? 2_000,
-      // On close() a socket that is not ready is destroyed at once; ioredis would arm a 2 s timer
-      // (even for a socket that is already gone), keeping the process alive after close().
-      disconnectTimeout: 0,
-    };
-    this.cmd = new Redis(url, { ...connection, connectionName: 'rtgw-cmd' });
-    this.sub = new Redis(url, { ...connection, connectionName: 'rtgw-sub' });
-    defineScripts(this.cmd);
-    for (const [name, conn] of [['command', this.cmd], ['subscriber', this.sub]] as const) {
-      conn.on('error', (err: Error) => this.connectionError(name, err));
-      conn.on('close', () => this.connectionLost(name));
-      conn.on('ready', () => this.connectionReady(name));
-    }
-    this.sub.on('message', (channel: string, message: string) => this.deliver(channel, message));
+    const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+    const commandTimeoutMs = options.commandTimeoutMs ?? 2_000;
+    this.backend = nodes
+      ? new ClusterBackend({ nodes, keys: this.keys, storeId: this.id, logger: this.logger, connectTimeoutMs, commandTimeoutMs, natMap: options.natMap, password: options.clusterPassword })
+      : new SingleBackend({ url: url!, readyChannel: this.keys.ready(this.id), logger: this.logger, connectTimeoutMs, commandTimeoutMs });
+    this.topology = this.backend.topology;
+    this.where = this.backend.where;
+    defineScripts(this.backend.cmd);
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -175,79 +130,93 @@ export class RedisStore implements Store {
     this.phase = 'starting';
     this.handlers = handlers;
     try {
-      await this.connectBoth();
-      await this.sub.subscribe(...this.wantedChannels());
+      await this.backend.start(
+        {
+          message: (channel, message) => this.deliver(channel, message),
+          lost: () => this.notify('onDisconnected', (h) => h.onDisconnected()),
+          restored: () => this.notify('onReconnected', (h) => h.onReconnected()),
+        },
+        [this.keys.blocksChannel],
+      );
     } catch (err) {
       await this.close();
       throw err;
     }
     if (this.phase !== 'starting') throw new Error('RedisStore was closed while starting');
-    this.subscribed = true;
     this.phase = 'running';
   }
 
   close(): Promise<void> {
-    this.closing ??= this.shutDown();
+    this.phase = 'closed';
+    this.closing ??= this.backend.close();
     return this.closing;
   }
 
   async checkReady(timeoutMs: number): Promise<boolean> {
-    if (this.phase !== 'running') return false;
-    const token = String(++this.seq);
-    const arrived = new Promise<void>((resolve) => this.readyArrivals.set(token, resolve));
-    return new Promise<boolean>((resolve) => {
-      const finish = (ok: boolean) => {
-        clearTimeout(timer);
-        this.readyArrivals.delete(token);
-        this.pendingChecks.delete(abort);
-        resolve(ok);
-      };
-      const abort = () => finish(false);
-      const timer = setTimeout(abort, timeoutMs);
-      this.pendingChecks.add(abort);
-      const roundTrips = async () => {
-        await this.cmd.ping();
-        // No receiver means our subscriber connection is not (yet) subscribed: no need to wait.
-        if ((await this.cmd.publish(this.readyChannel, token)) === 0) return false;
-        await arrived;
-        return true;
-      };
-      roundTrips().then(finish, abort);
-    });
+    return this.phase === 'running' && this.backend.checkReady(timeoutMs);
   }
 
   // ------------------------------------------------------------ membership
 
   async addMember(roomId: string, member: MemberRecord, maxSize: number): Promise<JoinOutcome> {
-    const [status, previous] = await this.commands().rtgwAddMember(
-      this.keys.members(roomId), this.keys.rooms, this.keys.nodeRooms(member.nodeId),
-      member.userId, JSON.stringify(member), maxSize, roomId, member.nodeId, this.prefix,
+    const { keys } = this;
+    const cmd = this.commands();
+    // Index entries first (see the header): if this process dies after them, they are merely stale.
+    await Promise.all([cmd.sadd(keys.rooms, roomId), cmd.sadd(keys.nodeRooms(member.nodeId), roomId)]);
+    const reply = await cmd.rtgwAddMember(keys.members(roomId), keys.byNode(roomId), member.userId, JSON.stringify(member), maxSize, member.nodeId);
+    if (reply[0] === 'full') {
+      if (reply[1] === 0) await this.afterwards(this.forgetNodeRoom(member.nodeId, roomId));
+      return { status: 'full' };
+    }
+    const [, mine, roomWasEmpty, previous, previousNode, previousNodeLeft] = reply;
+    // The first member here (of the node, of the room): a removal that emptied it meanwhile may
+    // have taken the entry out again after our first write.
+    await this.afterwards(
+      mine === 1 ? cmd.sadd(keys.nodeRooms(member.nodeId), roomId) : undefined,
+      roomWasEmpty === 1 ? cmd.sadd(keys.rooms, roomId) : undefined,
+      previousNode !== undefined && previousNode !== member.nodeId && previousNodeLeft === 0 ? this.forgetNodeRoom(previousNode, roomId) : undefined,
     );
-    if (status === 'full') return { status: 'full' };
     return previous === undefined ? { status: 'joined' } : { status: 'joined', previous: JSON.parse(previous) as MemberRecord };
   }
 
   async reconcileRoom(roomId: string, nodeId: string, held: MemberRecord[], leaseMs: number): Promise<ReconcileOutcome> {
-    const [added, superseded, removed, all] = await this.commands().rtgwReconcileRoom(
-      this.keys.members(roomId), this.keys.transforms(roomId), this.keys.nodes, this.keys.rooms, this.keys.nodeRooms(nodeId),
-      nodeId, leaseMs, roomId, ...held.map((m) => JSON.stringify(m)),
+    const { keys } = this;
+    const cmd = this.commands();
+    const live = await this.liveNodes(leaseMs);
+    const [added, superseded, removed, all, mine] = await cmd.rtgwReconcileRoom(
+      keys.members(roomId), keys.transforms(roomId), keys.byNode(roomId),
+      nodeId, live.length, ...live, ...held.map((m) => JSON.stringify(m)),
+    );
+    // Re-assert the index entries this node's members need (whatever was lost), or forget them.
+    await this.afterwards(
+      ...(mine > 0 ? [cmd.sadd(keys.rooms, roomId), cmd.sadd(keys.nodeRooms(nodeId), roomId)] : [this.forgetNodeRoom(nodeId, roomId)]),
+      all.length === 0 ? this.forgetRoom(roomId) : undefined,
     );
     return { added, superseded, removed, members: all.map((raw) => JSON.parse(raw) as MemberRecord) };
   }
 
   async restoreMember(roomId: string, userId: string, sessionId: string, previous: MemberRecord | undefined): Promise<boolean> {
-    const done = await this.commands().rtgwRestoreMember(
-      this.keys.members(roomId), this.keys.transforms(roomId), userId, sessionId, previous ? JSON.stringify(previous) : '',
+    const { keys } = this;
+    const cmd = this.commands();
+    if (previous) await Promise.all([cmd.sadd(keys.rooms, roomId), cmd.sadd(keys.nodeRooms(previous.nodeId), roomId)]);
+    const reply = await cmd.rtgwRestoreMember(keys.members(roomId), keys.transforms(roomId), keys.byNode(roomId), userId, sessionId, previous ? JSON.stringify(previous) : '');
+    if (reply[0] === 0) return false;
+    const [, nodeId, nodeLeft, roomLeft] = reply;
+    await this.afterwards(
+      previous ? cmd.sadd(keys.nodeRooms(previous.nodeId), roomId) : undefined,
+      nodeLeft === 0 && nodeId !== previous?.nodeId ? this.forgetNodeRoom(nodeId, roomId) : undefined,
+      roomLeft === 0 ? this.forgetRoom(roomId) : undefined,
     );
-    return done === 1;
+    return true;
   }
 
   async removeMember(roomId: string, userId: string, sessionId: string): Promise<boolean> {
-    const removed = await this.commands().rtgwRemoveMember(
-      this.keys.members(roomId), this.keys.transforms(roomId), this.keys.rooms,
-      userId, sessionId, roomId, this.prefix,
-    );
-    return removed === 1;
+    const { keys } = this;
+    const reply = await this.commands().rtgwRemoveMember(keys.members(roomId), keys.transforms(roomId), keys.byNode(roomId), userId, sessionId);
+    if (reply[0] === 0) return false;
+    const [, nodeId, nodeLeft, roomLeft] = reply;
+    await this.afterwards(nodeLeft === 0 ? this.forgetNodeRoom(nodeId, roomId) : undefined, roomLeft === 0 ? this.forgetRoom(roomId) : undefined);
+    return true;
   }
 
   async getRoom(roomId: string): Promise<RoomSnapshot> {
@@ -269,9 +238,7 @@ export class RedisStore implements Store {
     const cmd = this.commands();
     const roomIds = (await cmd.smembers(this.keys.rooms)).sort();
     if (roomIds.length === 0) return [];
-    const pipeline = cmd.pipeline();
-    for (const roomId of roomIds) pipeline.hlen(this.keys.members(roomId));
-    const counts = (await exec(pipeline)) as number[];
+    const counts = (await this.eachSlot(roomIds.map((roomId) => [this.keys.members(roomId)]), (c, [key]) => c.hlen(key!))) as number[];
     return roomIds.map((roomId, i) => ({ roomId, members: counts[i]! })).filter((room) => room.members > 0);
   }
 
@@ -285,14 +252,13 @@ export class RedisStore implements Store {
       if (!room) byRoom.set(roomId, (room = new Map()));
       room.set(userId, transform); // later entries win
     }
-    // One round trip per flush: one script call per room (it skips users who left), all pipelined.
-    const pipeline = this.commands().pipeline();
-    for (const [roomId, latest] of byRoom) {
-      const args: string[] = [];
+    // One script call per room (it skips users who left), all in one round trip per shard.
+    const calls = [...byRoom].map(([roomId, latest]) => {
+      const args: string[] = [this.keys.members(roomId), this.keys.transforms(roomId)];
       for (const [userId, transform] of latest) args.push(userId, JSON.stringify(transform));
-      pipeline.rtgwSaveTransforms(this.keys.members(roomId), this.keys.transforms(roomId), ...args);
-    }
-    await exec(pipeline);
+      return args;
+    });
+    await this.eachSlot(calls, (c, [members, transforms, ...rest]) => c.rtgwSaveTransforms(members!, transforms!, ...rest));
   }
 
   // ------------------------------------------------------------ chat
@@ -323,6 +289,8 @@ export class RedisStore implements Store {
 
   async setBlocked(userId: string, blockedUserId: string, blocked: boolean): Promise<void> {
     const key = this.keys.blocks(userId);
+    // One MULTI, on the user's slot: the change and its news go together (PUBLISH has no key, and
+    // a cluster forwards a classic publish to every node).
     const multi = this.commands().multi();
     if (blocked) multi.sadd(key, blockedUserId);
     else multi.srem(key, blockedUserId);
@@ -334,20 +302,14 @@ export class RedisStore implements Store {
   async subscribeRoom(roomId: string): Promise<void> {
     const channel = this.keys.events(roomId);
     this.roomChannels.set(channel, roomId);
-    // While the connection is down the wish is kept and applied when it comes back.
-    if (this.sub.status !== 'ready') return;
-    await this.sub.subscribe(channel).catch((err: unknown) => {
-      if (this.sub.status === 'ready') throw err;
-    });
+    await this.backend.subscribeRoom(channel);
   }
 
   async unsubscribeRoom(roomId: string): Promise<void> {
     const channel = this.keys.events(roomId);
     // Deleted first: from now on nothing is delivered for this room, even what is already in flight.
-    if (!this.roomChannels.delete(channel) || this.sub.status !== 'ready') return;
-    await this.sub.unsubscribe(channel).catch((err: unknown) => {
-      if (this.sub.status === 'ready') throw err;
-    });
+    if (!this.roomChannels.delete(channel)) return;
+    await this.backend.unsubscribeRoom(channel);
   }
 
   publish(roomId: string, event: RoomEvent): void {
@@ -362,7 +324,7 @@ export class RedisStore implements Store {
       this.logger.error({ err, roomId, kind: event.kind }, 'room event not published: not serializable');
       return;
     }
-    this.cmd.publish(this.keys.events(roomId), payload).catch((err: unknown) => {
+    this.backend.publishRoom(this.keys.events(roomId), payload).catch((err: unknown) => {
       this.warnThrottled('publish', { err, roomId, kind: event.kind }, 'room event not published');
     });
   }
@@ -374,15 +336,39 @@ export class RedisStore implements Store {
   }
 
   async reapDeadNodes(selfNodeId: string, leaseMs: number): Promise<ReapedMember[]> {
+    const { keys } = this;
+    const cmd = this.commands();
     // A lease renewed at or before Redis time minus `leaseMs` is dead (as in MemoryStore).
-    const flat = await this.commands().rtgwReapDeadNodes(this.keys.nodes, this.keys.rooms, selfNodeId, leaseMs, this.prefix);
+    const dead = await cmd.rtgwDeadNodes(keys.nodes, selfNodeId, leaseMs);
     const reaped: ReapedMember[] = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) reaped.push({ roomId: flat[i]!, userId: flat[i + 1]!, nodeId: flat[i + 2]! });
+    for (const nodeId of dead) {
+      const rooms = await cmd.smembers(keys.nodeRooms(nodeId));
+      // Room by room: each removal is atomic in its room, so two reapers never both return a member.
+      const outcomes = await Promise.allSettled(
+        rooms.map(async (roomId) => ({ roomId, reply: await cmd.rtgwReapRoom(keys.members(roomId), keys.transforms(roomId), keys.byNode(roomId), nodeId) })),
+      );
+      let complete = true;
+      const emptied: Array<Promise<void>> = [];
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') {
+          complete = false;
+          this.warnThrottled('reap', { err: outcome.reason, nodeId }, 'could not reap a room of a dead node; the next reap retries');
+          continue;
+        }
+        const { roomId, reply: [users, roomLeft] } = outcome.value;
+        for (const userId of users) reaped.push({ roomId, userId, nodeId });
+        if (roomLeft === 0) emptied.push(this.forgetRoom(roomId));
+      }
+      await this.afterwards(...emptied);
+      // The node is forgotten only once all its rooms are done: a reaper that fails half-way leaves the rest to the next.
+      if (complete && (await cmd.rtgwForgetNode(keys.nodes, nodeId, leaseMs).catch(() => 0)) === 1) await this.afterwards(cmd.del(keys.nodeRooms(nodeId)));
+    }
     return reaped;
   }
 
   async dropNode(nodeId: string): Promise<void> {
-    await exec(this.commands().multi().zrem(this.keys.nodes, nodeId).del(this.keys.nodeRooms(nodeId)));
+    const cmd = this.commands();
+    await Promise.all([cmd.zrem(this.keys.nodes, nodeId), cmd.del(this.keys.nodeRooms(nodeId))]);
   }
 
   // ------------------------------------------------------------ node stats (admin API)
@@ -397,107 +383,70 @@ export class RedisStore implements Store {
     return live.map((json) => JSON.parse(json) as NodeStatsRecord).sort((x, y) => (x.nodeId < y.nodeId ? -1 : 1));
   }
 
+  // ------------------------------------------------------------ index bookkeeping
+
+  /** Take the room out of the rooms index, and put it back if a join got in between. */
+  private async forgetRoom(roomId: string): Promise<void> {
+    const cmd = this.commands();
+    await cmd.srem(this.keys.rooms, roomId);
+    if ((await cmd.hlen(this.keys.members(roomId))) > 0) await cmd.sadd(this.keys.rooms, roomId);
+  }
+
+  /** Take the room out of the node's room set, and put it back if a member of that node joined in between. */
+  private async forgetNodeRoom(nodeId: string, roomId: string): Promise<void> {
+    const cmd = this.commands();
+    await cmd.srem(this.keys.nodeRooms(nodeId), roomId);
+    if (Number((await cmd.hget(this.keys.byNode(roomId), nodeId)) ?? 0) > 0) await cmd.sadd(this.keys.nodeRooms(nodeId), roomId);
+  }
+
+  /**
+   * Index writes that follow a call which already did its work: awaited, so the index is up to
+   * date when the call returns, but a failure does not fail the call (it did its work; a missed
+   * entry is re-asserted by the next reconciliation, a stale one costs nothing but a look).
+   */
+  private async afterwards(...writes: Array<Promise<unknown> | undefined>): Promise<void> {
+    await Promise.all(
+      writes.map((write) =>
+        write?.catch((err: unknown) => this.warnThrottled('index', { err }, 'could not update a rooms index; the next reconciliation re-asserts it')),
+      ),
+    );
+  }
+
   // ------------------------------------------------------------ connections
 
   /** The command connection, once `start()` has been called (before it, a command would connect on its own). */
-  private commands(): Redis {
+  private commands(): Redis | Cluster {
     if (this.phase === 'new') throw new Error('RedisStore is not started');
     if (this.phase === 'closed') throw new Error('RedisStore is closed');
-    return this.cmd;
+    return this.backend.cmd;
   }
 
-  private wantedChannels(): string[] {
-    return [this.keys.blocksChannel, this.readyChannel, ...this.roomChannels.keys()];
+  /**
+   * One command per item, each on keys of one slot: one pipeline (one round trip) on one server; on
+   * a cluster, separate commands that auto-pipelining groups by shard (a pipeline must stay on one).
+   */
+  private async eachSlot<T>(items: T[], call: (c: Redis | Cluster, item: T) => unknown): Promise<unknown[]> {
+    const cmd = this.commands();
+    if (this.backend.topology === 'cluster') return Promise.all(items.map((item) => call(cmd, item)));
+    const pipeline = (cmd as Redis).pipeline();
+    for (const item of items) call(pipeline as unknown as Redis, item);
+    return exec(pipeline);
   }
 
-  /** Resolve once both connections are ready, or reject naming the URL after `connectTimeoutMs`. */
-  private connectBoth(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (this.cmd.status !== 'ready' || this.sub.status !== 'ready') return;
-        stop();
-        resolve();
-      };
-      const fail = (err: Error) => {
-        stop();
-        reject(err);
-      };
-      const timer = setTimeout(() => {
-        const cause = this.lastError.command ?? this.lastError.subscriber;
-        const detail = cause ? ` (last error: ${cause})` : '';
-        fail(new Error(`Redis at ${this.safeUrl} is unreachable: not ready within ${this.connectTimeoutMs} ms${detail}`));
-      }, this.connectTimeoutMs);
-      const stop = () => {
-        clearTimeout(timer);
-        this.abortStart = undefined;
-        this.cmd.off('ready', check);
-        this.sub.off('ready', check);
-      };
-      this.abortStart = fail;
-      this.cmd.on('ready', check);
-      this.sub.on('ready', check);
-      // Rejections only repeat what 'error' events report; ioredis keeps retrying on its own.
-      this.cmd.connect().catch(() => {});
-      this.sub.connect().catch(() => {});
+  /** The live leases, shared by reconciliations close together (one read for a heartbeat's worth of rooms). */
+  private liveNodes(leaseMs: number): Promise<string[]> {
+    const now = performance.now();
+    if (this.live && this.live.leaseMs === leaseMs && now - this.live.at < Math.min(LIVE_NODES_MAX_AGE_MS, leaseMs / 10)) return this.live.nodes;
+    const nodes = this.commands().rtgwLiveNodes(this.keys.nodes, leaseMs);
+    const entry = { leaseMs, at: now, nodes };
+    this.live = entry;
+    nodes.catch(() => {
+      if (this.live === entry) this.live = undefined;
     });
-  }
-
-  private async shutDown(): Promise<void> {
-    this.phase = 'closed';
-    this.subscribed = false;
-    this.abortStart?.(new Error('RedisStore was closed while starting'));
-    for (const abort of [...this.pendingChecks]) abort();
-    await Promise.all([endConnection(this.cmd), endConnection(this.sub)]);
-  }
-
-  private connectionError(name: ConnectionName, err: Error): void {
-    // A dead Redis fails every retry the same way: log each distinct error once per outage.
-    if (this.lastError[name] === err.message) return;
-    this.lastError[name] = err.message;
-    if (this.phase !== 'closed') this.logger.warn({ err, connection: name, url: this.safeUrl }, 'redis connection error');
-  }
-
-  private connectionLost(name: ConnectionName): void {
-    if (name === 'subscriber') this.subscribed = false;
-    if (this.phase !== 'running' || this.lost) return;
-    this.lost = true;
-    this.logger.warn({ connection: name, url: this.safeUrl }, 'redis connection lost; reconnecting');
-    this.notify('onDisconnected', (handlers) => handlers.onDisconnected());
-  }
-
-  private connectionReady(name: ConnectionName): void {
-    this.lastError[name] = undefined;
-    if (this.phase !== 'running') return;
-    if (name === 'subscriber') void this.restoreSubscriptions();
-    else this.reportIfRecovered();
-  }
-
-  private async restoreSubscriptions(): Promise<void> {
-    try {
-      // Resolves once Redis has confirmed every channel: an event published after this arrives.
-      await this.sub.subscribe(...this.wantedChannels());
-    } catch (err) {
-      if (this.phase !== 'running') return;
-      this.logger.warn({ err }, 'could not restore subscriptions; reconnecting to retry');
-      if (this.sub.status === 'ready') this.sub.disconnect(true);
-      return;
-    }
-    this.subscribed = true;
-    this.reportIfRecovered();
-  }
-
-  private reportIfRecovered(): void {
-    if (this.phase !== 'running' || !this.lost || !this.subscribed || this.cmd.status !== 'ready') return;
-    this.lost = false;
-    this.logger.warn({ url: this.safeUrl }, 'redis connection restored');
-    this.notify('onReconnected', (handlers) => handlers.onReconnected());
+    return nodes;
   }
 
   private deliver(channel: string, message: string): void {
-    if (channel === this.readyChannel) {
-      this.readyArrivals.get(message)?.();
-      return;
-    }
     if (channel === this.keys.blocksChannel) {
       this.notify('onBlocksChanged', (handlers) => handlers.onBlocksChanged(message));
       return;
@@ -535,50 +484,4 @@ export class RedisStore implements Store {
     this.logger.warn(last?.suppressed ? { ...obj, suppressed: last.suppressed } : obj, msg);
     this.warned.set(kind, { at: now, suppressed: 0 });
   }
-}
-
-/** Run a pipeline or MULTI and return its replies, throwing the first error instead of returning it. */
-async function exec(batch: ChainableCommander): Promise<unknown[]> {
-  const results = await batch.exec();
-  if (!results) throw new Error('redis transaction was discarded');
-  return results.map(([err, reply]) => {
-    if (err) throw err;
-    return reply;
-  });
-}
-
-/** Close a connection whatever its state, and wait until its socket is gone. */
-async function endConnection(conn: Redis): Promise<void> {
-  if (conn.status === 'end') return;
-  if (conn.status === 'reconnecting') {
-    // The socket is already closed; this only cancels the retry timer (no 'end' event follows).
-    conn.disconnect();
-    return;
-  }
-  const ended = new Promise<void>((resolve) => conn.once('end', () => resolve()));
-  if (conn.status === 'ready') await conn.quit().catch(() => conn.disconnect());
-  else conn.disconnect();
-  await ended;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
-  }
-}
-
-const stderrLogger: StoreLogger = {
-  warn: (obj, msg) => writeLogLine('warn', obj, msg),
-  error: (obj, msg) => writeLogLine('error', obj, msg),
-};
-
-function writeLogLine(level: string, obj: object, msg: string): void {
-  const line = JSON.stringify({ level, time: Date.now(), msg, ...obj }, (_key, value: unknown) =>
-    value instanceof Error ? { type: value.name, message: value.message } : value,
-  );
-  process.stderr.write(`${line}\n`);
 }
