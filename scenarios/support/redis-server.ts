@@ -60,12 +60,16 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
   };
 }
 
-class PortInUseError extends Error {}
+/** redis-server said its port (or another it was given) is taken: pick other ports and try again. */
+export class PortInUseError extends Error {}
 
-/** Spawn redis-server on `port` and resolve once it logs that it accepts connections. */
-function spawnRedis(port: number): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn('redis-server', args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawn redis-server on `port` (no persistence, loopback only, `extraArgs` after) and resolve once
+ * it logs that it accepts connections.
+ */
+export function spawnRedis(port: number, extraArgs: string[] = [], cwd = tmpdir()): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs];
+  const child = spawn('redis-server', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => {
