@@ -11,6 +11,15 @@ const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no
   (v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on',
 );
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A per-socket budget written `burst/everyMs`: `burst` at once, then one every `everyMs`. */
+const budget = z
+  .string()
+  .regex(/^\d{1,6}\/\d{1,7}$/, 'must be burst/everyMs, like 5/2000')
+  .transform((v) => {
+    const [burst, everyMs] = v.split('/').map(Number) as [number, number];
+    return { burst, everyMs };
+  })
+  .refine((b) => b.burst >= 1 && b.everyMs >= 1, 'burst and everyMs must be at least 1');
 
 export const GatewayConfigSchema = z.object({
   /** TCP port; 0 picks a free one. */
@@ -53,9 +62,20 @@ export const GatewayConfigSchema = z.object({
   leaseMs: int(500, 120_000).default(8_000),
   /** Bearer token for the admin routes (`/admin/*`); generated in development when unset. */
   adminToken: z.string().min(8).optional(),
-  /** Abuse thresholds: bad messages per 10 s before close 4004, dropped transforms per 10 s before 4008. */
+  /** Abuse threshold: bad messages per 10 s before close 4004. */
   maxBadMessages: int(1, 10_000).default(10),
-  maxDroppedTransforms: int(1, 1_000_000).default(1_000),
+  /**
+   * Transform flood (close 4008): more than this many times the device's limit arriving in each
+   * of `transformAbuseSeconds` consecutive seconds. Below it, extra transforms are only superseded.
+   */
+  transformAbuseFactor: z.coerce.number().min(1).max(1_000).default(3),
+  transformAbuseSeconds: int(1, 600).default(10),
+  /** Per-socket request budgets, checked before any store call (protocol §2). */
+  joinBudget: budget.default({ burst: 5, everyMs: 2000 }),
+  refreshBudget: budget.default({ burst: 5, everyMs: 1000 }),
+  pingBudget: budget.default({ burst: 20, everyMs: 100 }),
+  /** Requests refused as over budget (chat included) within 10 s before close 4008. */
+  maxOverBudget: int(1, 100_000).default(20),
   /**
    * Deliberate misbehaviour, for proving that acceptance scenarios catch it (`RTGW_FAULTS`, comma
    * separated; never set in production). Each fault switches one guarantee off.
@@ -63,7 +83,7 @@ export const GatewayConfigSchema = z.object({
   faults: z
     .union([z.array(z.string()), z.string()])
     .transform((v) => (typeof v === 'string' ? v.split(',').map((f) => f.trim()).filter(Boolean) : v))
-    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync', 'lose-chat-history', 'no-fencing', 'no-chat-dedupe'])))
+    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync', 'lose-chat-history', 'no-fencing', 'no-chat-dedupe', 'no-budgets'])))
     .default([]),
   /**
    * Test only (`RTGW_TEST_CLOCK_OFFSET_MS`): shift this node's wall clock by this many ms, to show
@@ -113,7 +133,12 @@ export const configSources: Record<keyof GatewayConfigInput, { flag?: string; en
   leaseMs: { flag: '--lease-ms', env: 'RTGW_LEASE_MS' },
   adminToken: { flag: '--admin-token', env: 'RTGW_ADMIN_TOKEN' },
   maxBadMessages: { env: 'RTGW_MAX_BAD_MESSAGES' },
-  maxDroppedTransforms: { env: 'RTGW_MAX_DROPPED_TRANSFORMS' },
+  transformAbuseFactor: { flag: '--transform-abuse-factor', env: 'RTGW_TRANSFORM_ABUSE_FACTOR' },
+  transformAbuseSeconds: { flag: '--transform-abuse-seconds', env: 'RTGW_TRANSFORM_ABUSE_SECONDS' },
+  joinBudget: { flag: '--join-budget', env: 'RTGW_JOIN_BUDGET' },
+  refreshBudget: { flag: '--refresh-budget', env: 'RTGW_REFRESH_BUDGET' },
+  pingBudget: { flag: '--ping-budget', env: 'RTGW_PING_BUDGET' },
+  maxOverBudget: { flag: '--max-over-budget', env: 'RTGW_MAX_OVER_BUDGET' },
   faults: { env: 'RTGW_FAULTS' },
   testClockOffsetMs: { env: 'RTGW_TEST_CLOCK_OFFSET_MS' },
   storeTimeoutMs: { flag: '--store-timeout-ms', env: 'RTGW_STORE_TIMEOUT_MS' },

@@ -10,6 +10,7 @@ import {
   AuthErrorCode,
   CloseCode,
   ErrorCode,
+  Limits,
   TRANSFORM_RATE_PER_SECOND,
   authErrorCloseCode,
   clientSchemas,
@@ -20,8 +21,8 @@ import {
   type ServerMessage,
 } from '../protocol/index.js';
 import { AuthError, VerifierUnavailable, type Identity, type TokenVerifier } from './auth.js';
-import { SlidingWindowLimiter, WindowCounter } from './rate-limit.js';
-import type { LocalRoom } from './room.js';
+import { EmitShaper, SlidingWindowLimiter, SustainedRate, TokenBucket, WindowCounter } from './rate-limit.js';
+import type { LocalRoom, TransformSender } from './room.js';
 import type { Fault, GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -38,20 +39,27 @@ export interface SessionHost {
   join(session: Session, identity: Identity): Promise<void>;
   leave(session: Session, reason: LeaveReason): Promise<void>;
   chat(session: Session, msg: ClientMessageOf<'chat_send'>): Promise<void>;
-  transform(room: LocalRoom<Session>, t: BroadcastTransform): void;
+  transform(room: LocalRoom<Session>, t: BroadcastTransform, sender: TransformSender): void;
   socketClosed(session: Session): void;
 }
 
 const TEXT_FRAME = { binary: false } as const;
 /** Room fan-out a joining session's room_state already reflects (see `sendFrame`). */
 const SUPERSEDED_BY_ROOM_STATE = new Set(['member_joined', 'member_left', 'avatar_transform_broadcast']);
+/**
+ * Per-socket budgets for requests that cost the gateway (and the store) work: a burst, then one
+ * every `everyMs`. Checked before anything else is done, so a flood costs no store call.
+ * (Transforms are shaped on the flush instead; chat has its own limit, pre-checked here too.)
+ */
+const BUDGETED = { join_room: 'joinBudget', refresh_token: 'refreshBudget', ping: 'pingBudget' } as const;
+type Budgeted = keyof typeof BUDGETED;
 /** Messages waiting behind an async request; beyond this a client is flooding. */
 const MAX_QUEUED = 256;
 const ABUSE_WINDOW_MS = 10_000;
 /** setTimeout's ceiling (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class Session {
+export class Session implements TransformSender {
   readonly id = randomBytes(9).toString('base64url');
   identity: Identity | undefined;
   room: LocalRoom<Session> | undefined;
@@ -63,12 +71,18 @@ export class Session {
   /** Why the member's presence ends if this socket goes away without `leave_room`. */
   goneReason: 'disconnected' | 'expired' | 'kicked' | 'replaced' = 'disconnected';
 
-  private limiter: SlidingWindowLimiter | undefined;
+  /** What this session's transforms may emit (its device's limit); set at join. */
+  shaper: EmitShaper = new EmitShaper(TRANSFORM_RATE_PER_SECOND.desktop);
+  /** Transforms arriving far faster than the limit for long (4008). */
+  private flood: SustainedRate | undefined;
   private lastSeq = -1;
   private droppedSinceWarning = 0;
   private lastWarningAt = 0;
   private readonly badMessages = new WindowCounter(ABUSE_WINDOW_MS);
-  private readonly droppedTransforms = new WindowCounter(ABUSE_WINDOW_MS);
+  private readonly overBudget = new WindowCounter(ABUSE_WINDOW_MS);
+  private readonly budgets: Record<Budgeted, TokenBucket>;
+  /** This socket's share of the chat limit, checked before the store's (per user, across nodes). */
+  readonly chatBudget = new SlidingWindowLimiter(Limits.CHAT_MAX_PER_WINDOW, Limits.CHAT_WINDOW_MS);
   private authTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   /** Frames held back while joining, so nothing reaches the client before its `room_state`. */
@@ -81,6 +95,12 @@ export class Session {
     private readonly ws: WebSocket,
     private readonly hub: SessionHost,
   ) {
+    const { joinBudget, refreshBudget, pingBudget } = hub.config;
+    this.budgets = {
+      join_room: new TokenBucket(joinBudget.burst, joinBudget.everyMs),
+      refresh_token: new TokenBucket(refreshBudget.burst, refreshBudget.everyMs),
+      ping: new TokenBucket(pingBudget.burst, pingBudget.everyMs),
+    };
     const authMs = hub.config.authTimeoutMs;
     this.authTimer = setTimeout(() => this.failAuth(AuthErrorCode.AUTH_TIMEOUT, `no join_room within ${authMs / 1000} s`), authMs);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -130,6 +150,13 @@ export class Session {
       return this.refuse(ErrorCode.BAD_MESSAGE, `${type}: ${at}: ${issue.message}`);
     }
     this.hub.metrics.messageIn(type);
+    if (Object.hasOwn(BUDGETED, type) && !this.budgets[type as Budgeted].take(Date.now()) && !this.hub.faults.has('no-budgets')) {
+      const { burst, everyMs } = this.hub.config[BUDGETED[type as Budgeted]];
+      this.send({ type: 'error', code: ErrorCode.RATE_LIMITED, message: `${type}: too many; at most ${burst} at once, then one every ${everyMs} ms` });
+      return this.overBudgetAgain();
+    }
+    // Liveness never waits for the store: a ping is answered at once, even behind a slow join or chat.
+    if (type === 'ping') return this.dispatch(parsed.data);
     if (this.busy) {
       if (this.queue.length < MAX_QUEUED) this.queue.push(parsed.data);
       else this.hub.metrics.drop('queue_full');
@@ -170,26 +197,28 @@ export class Session {
       });
   }
 
-  /** The per-transform hot path: no awaits, no store calls; the hub coalesces and flushes. */
+  /**
+   * The per-transform hot path: no awaits, no store calls. Every transform is accepted; the flush
+   * emits what the sender's budget allows (newest wins), so a client sending on every animation
+   * frame is seen at its limit, evenly spaced. Only a sustained flood far past the limit is closed.
+   */
   private onTransform(msg: ClientMessageOf<'avatar_transform'>): void {
     const room = this.room;
-    if (!room || !this.limiter) return this.notJoined('avatar_transform');
+    if (!room || !this.flood) return this.notJoined('avatar_transform');
     const now = Date.now();
-    if (!this.limiter.take(now)) return this.dropTransform(now);
+    if (this.flood.add(now) && !this.hub.faults.has('no-rate-limit')) return this.kick(CloseCode.RATE_LIMIT_ABUSE, 'rate-limit abuse');
     if (msg.seq !== undefined) {
       // Out-of-order or repeated: a newer transform was already accepted.
       if (msg.seq <= this.lastSeq) return this.hub.metrics.drop('stale_seq');
       this.lastSeq = msg.seq;
     }
-    this.hub.transform(room, { userId: this.userId, p: msg.p, r: msg.r, seq: msg.seq, anim: msg.anim, ts: now });
+    this.hub.transform(room, { userId: this.userId, p: msg.p, r: msg.r, seq: msg.seq, anim: msg.anim, ts: now }, this);
   }
 
-  private dropTransform(now: number): void {
-    this.hub.metrics.drop('rate_limited');
-    if (this.droppedTransforms.add(now) > this.hub.config.maxDroppedTransforms) {
-      return this.kick(CloseCode.RATE_LIMIT_ABUSE, 'rate-limit abuse');
-    }
-    this.droppedSinceWarning++;
+  /** The flush superseded `count` of this session's transforms (over its limit). */
+  superseded(count: number, now: number): void {
+    this.hub.metrics.drop('rate_limited', count);
+    this.droppedSinceWarning += count;
     if (this.hub.config.rateLimitDebug && now - this.lastWarningAt >= 1000) {
       this.send({ type: 'rate_limited', kind: 'transform', dropped: this.droppedSinceWarning, windowMs: 1000 });
       this.droppedSinceWarning = 0;
@@ -246,9 +275,11 @@ export class Session {
 
   /** Start joining as `identity`: frames for this session are held until `room_state` is sent. */
   beginJoin(identity: Identity, room: LocalRoom<Session>): void {
-    if (this.identity?.device !== identity.device || !this.limiter) {
-      const rate = this.hub.faults.has('no-rate-limit') ? 10_000 : TRANSFORM_RATE_PER_SECOND[identity.device];
-      this.limiter = new SlidingWindowLimiter(rate, 1000);
+    if (this.identity?.device !== identity.device || !this.flood) {
+      const rate = TRANSFORM_RATE_PER_SECOND[identity.device];
+      const { transformAbuseFactor, transformAbuseSeconds } = this.hub.config;
+      this.shaper = new EmitShaper(this.hub.faults.has('no-rate-limit') ? 10_000 : rate);
+      this.flood = new SustainedRate(rate * transformAbuseFactor, transformAbuseSeconds);
     }
     this.identity = identity;
     this.room = room;
@@ -308,6 +339,12 @@ export class Session {
     if (this.badMessages.add(Date.now()) > this.hub.config.maxBadMessages) {
       this.kick(CloseCode.PROTOCOL_VIOLATION, 'too many bad messages');
     }
+  }
+
+  /** A request refused as over its budget (the caller answered it): a client that keeps on is closed 4008. */
+  overBudgetAgain(): void {
+    this.hub.metrics.drop('over_budget');
+    if (this.overBudget.add(Date.now()) > this.hub.config.maxOverBudget) this.kick(CloseCode.RATE_LIMIT_ABUSE, 'rate-limit abuse');
   }
 
   private notJoined(type: string): void {

@@ -68,6 +68,8 @@ export const ErrorCode = {
   ROOM_FULL: 'room_full',
   /** The gateway could not do it (for example the store was unreachable). */
   INTERNAL: 'internal',
+  /** **[rtgw]** Over this socket's budget for the message type (join, refresh, ping); close 4008 follows repeated abuse. */
+  RATE_LIMITED: 'rate_limited',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
