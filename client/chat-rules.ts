@@ -1,21 +1,13 @@
 /**
- * The contract's chat rules (section 3), applied on the client: text is trimmed and must be 1..240
- * code points. The WebSocket provider checks this before sending (an over-long text could exceed
- * the 4 KiB frame limit, and 1009 ends the session for good); the simulation also applies the
+ * The contract's chat rules (section 3), applied on the client: the gateway's own text rule
+ * (protocol/text.ts: control and bidi-override characters stripped, NFC, trimmed, 1..240 code
+ * points). The WebSocket provider checks this before sending (an over-long text could exceed the
+ * 4 KiB frame limit, and 1009 ends the session for good); the simulation also applies the
  * anti-spam window the gateway enforces.
  */
-import { ChatRejectReason, Limits } from '../protocol/index.js';
+import { Limits } from '../protocol/index.js';
 
-export type ChatTextCheck = { ok: true; text: string } | { ok: false; reason: ChatRejectReason };
-
-export function checkChatText(text: string): ChatTextCheck {
-  const trimmed = String(text).trim();
-  if (trimmed.length === 0) return { ok: false, reason: ChatRejectReason.EMPTY };
-  // Count code points, not UTF-16 units: an emoji is one character to the user and to the server.
-  let points = 0;
-  for (const _ of trimmed) if (++points > Limits.CHAT_MAX_CODE_POINTS) return { ok: false, reason: ChatRejectReason.TOO_LONG };
-  return { ok: true, text: trimmed };
-}
+export { checkChatText, type ChatTextCheck } from '../protocol/text.js';
 
 /** At most `Limits.CHAT_MAX_PER_WINDOW` messages in any `Limits.CHAT_WINDOW_MS` (sliding window). */
 export class ChatSpamWindow {

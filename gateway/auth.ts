@@ -7,7 +7,7 @@
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SignJWT, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { AuthErrorCode, TokenClaimsSchema, type Device, type TokenClaims } from '../protocol/index.js';
+import { AuthErrorCode, TokenClaimsSchema, cleanDisplayName, type Device, type TokenClaims } from '../protocol/index.js';
 import { ConfigError, type GatewayConfig } from './config.js';
 
 /**
@@ -125,7 +125,8 @@ function identityOf(c: TokenClaims): Identity {
   return {
     userId: c.sub,
     roomId: c.room,
-    displayName: c.name ?? c.sub,
+    // Shown to every member: no control or bidi-override characters (protocol/text.ts); `sub` if none is left.
+    displayName: cleanDisplayName(c.name, c.sub),
     device: c.device ?? 'desktop',
     expiresAt: c.exp * 1000,
   };
