@@ -3,7 +3,8 @@
  * `{ "error": { "code", "message" } }` with a 4xx/5xx status.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { IdSchema, JoinRequestSchema, type JoinResponse } from '../protocol/index.js';
 import type { TokenIssuer } from './auth.js';
@@ -40,6 +41,25 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
+}
+
+/**
+ * Answer an upgrade request that will not become a WebSocket, with the JSON error body every route
+ * uses. The socket is the client's raw connection (no ServerResponse exists for an upgrade); one that
+ * does not close its side within 5 s is destroyed.
+ */
+export function refuseUpgrade(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string | number> = {}): void {
+  const body = JSON.stringify({ error: { code, message } });
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Connection: close',
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Cache-Control: no-store',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  setTimeout(() => socket.destroy(), 5000).unref();
 }
 
 export function createRequestHandler(ctx: HttpContext) {

@@ -4,6 +4,14 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Counter as CounterT } from 'prom-client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { UpgradeRefusal } from '../protocol/codes.js';
+
+/** Why the gateway closed a socket for a limit of its own (the `reason` of rtgw_connections_closed_total). */
+export const LimitClose = {
+  /** More WebSocket ping frames than a socket may send in 10 s: close 4008. */
+  PING_FLOOD: 'ping_flood',
+} as const;
+export type LimitClose = (typeof LimitClose)[keyof typeof LimitClose];
 
 export interface MetricsSnapshot {
   connections: number;
@@ -25,6 +33,8 @@ export class GatewayMetrics {
   private readonly messagesOut: Counter;
   private readonly drops: Counter;
   private readonly authFailures: Counter;
+  private readonly refused: Counter;
+  private readonly limitCloses: Counter;
   private readonly inByType = new Map<string, CounterT.Internal>();
   private readonly outByType = new Map<string, CounterT.Internal>();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -40,6 +50,11 @@ export class GatewayMetrics {
     this.messagesOut = new Counter({ name: 'rtgw_messages_out_total', help: 'Messages sent, by type', labelNames: ['type'], registers });
     this.drops = new Counter({ name: 'rtgw_drops_total', help: 'Messages dropped, by reason', labelNames: ['reason'], registers });
     this.authFailures = new Counter({ name: 'rtgw_auth_failures_total', help: 'Authentication failures, by code', labelNames: ['code'], registers });
+    this.refused = new Counter({ name: 'rtgw_connections_refused_total', help: 'Upgrades refused before the WebSocket opened, by reason', labelNames: ['reason'], registers });
+    this.limitCloses = new Counter({ name: 'rtgw_connections_closed_total', help: 'Sockets the gateway closed for exceeding a limit, by reason', labelNames: ['reason'], registers });
+    // Every reason has a series from the start, so an alert on a rate sees the first refusal.
+    for (const reason of Object.values(UpgradeRefusal)) this.refused.inc({ reason }, 0);
+    for (const reason of Object.values(LimitClose)) this.limitCloses.inc({ reason }, 0);
     this.loopDelay.enable();
     const loopDelay = this.loopDelay;
     new Gauge({
@@ -67,6 +82,14 @@ export class GatewayMetrics {
 
   authFailure(code: string): void {
     this.authFailures.inc({ code });
+  }
+
+  connectionRefused(reason: UpgradeRefusal): void {
+    this.refused.inc({ reason });
+  }
+
+  closedForLimit(reason: LimitClose): void {
+    this.limitCloses.inc({ reason });
   }
 
   /** Current p99 event-loop delay in ms, without resetting (for stats endpoints). */

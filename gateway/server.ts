@@ -6,11 +6,11 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { CloseCode, Limits } from '../protocol/index.js';
+import { CloseCode, Limits, UpgradeRefusal } from '../protocol/index.js';
 import { startAdmin } from './admin.js';
 import { TokenIssuer, TokenVerifier } from './auth.js';
 import { configFromEnv, resolveConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
-import { createRequestHandler, type HttpContext } from './http.js';
+import { createRequestHandler, refuseUpgrade, type HttpContext } from './http.js';
 import { Hub } from './hub.js';
 import { createLogger, type Logger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
@@ -58,14 +58,23 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   const issuer = config.devIssuer ? new TokenIssuer(config.jwtSecret!, config.jwtAudience, config.jwtIssuer) : undefined;
   const admin = startAdmin(hub); // the read-only /admin views and this node's stats record
   const ctx: HttpContext = { config, hub, issuer, extraRoutes: [], adminRoutes: [admin.route] };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.MAX_FRAME_BYTES, perMessageDeflate: false });
+  // Sessions answer ping frames themselves (session.ts says why), unless a test asks for ws's own way.
+  const autoPong = config.faults.includes('ws-auto-pong');
+  const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.MAX_FRAME_BYTES, perMessageDeflate: false, autoPong });
   const server = createServer(createRequestHandler(ctx));
   const sessions = new Set<Session>();
   let closing: Promise<void> | undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/realtime' || closing) {
-      socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
+    const refuse = (reason: UpgradeRefusal, status: number, message: string, retryAfterS?: number) => {
+      metrics.connectionRefused(reason);
+      refuseUpgrade(socket, status, reason === UpgradeRefusal.HTTP_VERSION ? 'bad_request' : reason, message, retryAfterS ? { 'Retry-After': retryAfterS } : {});
+    };
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/realtime') return refuse(UpgradeRefusal.NOT_FOUND, 404, `no WebSocket endpoint at ${path.slice(0, 100)}; use /realtime`);
+    if (closing) return refuse(UpgradeRefusal.SHUTTING_DOWN, 503, 'this node is shutting down; connect again');
+    // RFC 6455 section 4.1: the opening handshake is an HTTP/1.1 (or later) GET.
+    if (req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1)) {
+      return refuse(UpgradeRefusal.HTTP_VERSION, 400, `a WebSocket upgrade needs HTTP/1.1 or later, not HTTP/${req.httpVersion}`);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       metrics.connections.inc();

@@ -25,7 +25,7 @@ import { EmitShaper, SlidingWindowLimiter, SustainedRate, TokenBucket, WindowCou
 import type { LocalRoom, TransformSender } from './room.js';
 import type { Fault, GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
-import type { GatewayMetrics } from './metrics.js';
+import { LimitClose, type GatewayMetrics } from './metrics.js';
 import type { MemberRecord } from './store/types.js';
 
 /** What a session needs from the node that composes it (the hub): requests go there, in order. */
@@ -56,6 +56,11 @@ type Budgeted = keyof typeof BUDGETED;
 /** Messages waiting behind an async request; beyond this a client is flooding. */
 const MAX_QUEUED = 256;
 const ABUSE_WINDOW_MS = 10_000;
+/**
+ * WebSocket ping frames (control frames, not the `ping` message) answered per 10 s; the next one
+ * closes 4008. No browser can send them; a library that pings every second uses a tenth of this.
+ */
+const MAX_PING_FRAMES = 100;
 /** setTimeout's ceiling (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -79,6 +84,7 @@ export class Session implements TransformSender {
   private droppedSinceWarning = 0;
   private lastWarningAt = 0;
   private readonly badMessages = new WindowCounter(ABUSE_WINDOW_MS);
+  private readonly pingFrames = new WindowCounter(ABUSE_WINDOW_MS);
   private readonly overBudget = new WindowCounter(ABUSE_WINDOW_MS);
   private readonly budgets: Record<Budgeted, TokenBucket>;
   /** This socket's share of the chat limit, checked before the store's (per user, across nodes). */
@@ -104,6 +110,7 @@ export class Session implements TransformSender {
     const authMs = hub.config.authTimeoutMs;
     this.authTimer = setTimeout(() => this.failAuth(AuthErrorCode.AUTH_TIMEOUT, `no join_room within ${authMs / 1000} s`), authMs);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('ping', (data) => this.onPingFrame(data));
     ws.on('pong', () => (this.missedPings = 0));
     ws.on('close', () => this.onClose());
     ws.on('error', () => {}); // 'close' follows; ws already answered protocol errors (e.g. 1009).
@@ -330,6 +337,21 @@ export class Session implements TransformSender {
       return;
     }
     if (!this.closed) this.ws.send(frame, TEXT_FRAME);
+  }
+
+  /**
+   * A WebSocket ping frame. ws's own automatic pong is off (server.ts): it drops the TCP connection,
+   * without a close frame, once 60 pongs wait to be written, which is what 61 pings in one TCP
+   * write do. Each is answered here instead, up to a budget; past it, close 4008.
+   */
+  private onPingFrame(data: Buffer): void {
+    if (this.closed || this.hub.faults.has('ws-auto-pong')) return;
+    if (this.pingFrames.add(Date.now()) > MAX_PING_FRAMES) {
+      this.hub.log.warn({ session: this.id, user: this.identity?.userId, limit: MAX_PING_FRAMES }, 'ping frame flood: closing 4008');
+      this.hub.metrics.closedForLimit(LimitClose.PING_FLOOD);
+      return this.kick(CloseCode.RATE_LIMIT_ABUSE, 'ping flood');
+    }
+    this.ws.pong(data);
   }
 
   /** A refused request: `error` with a code. Too many in 10 s is a protocol violation (4004). */

@@ -73,6 +73,21 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * [rtgw] Why an upgrade to `/realtime` was refused before the WebSocket opened: the `reason` label of
+ * `rtgw_connections_refused_total`, and (but for `http_version`, a `bad_request`) the JSON body's
+ * `error.code`.
+ */
+export const UpgradeRefusal = {
+  /** Not `/realtime` (404). */
+  NOT_FOUND: 'not_found',
+  /** The node is shutting down (503): connect again, and another node (or this one restarted) answers. */
+  SHUTTING_DOWN: 'shutting_down',
+  /** Not HTTP/1.1 or later, as RFC 6455 section 4.1 requires (400 `bad_request`). */
+  HTTP_VERSION: 'http_version',
+} as const;
+export type UpgradeRefusal = (typeof UpgradeRefusal)[keyof typeof UpgradeRefusal];
+
 /** `chat_rejected.reason` values. */
 export const ChatRejectReason = {
   /** More than 240 code points after trimming. */
