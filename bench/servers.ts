@@ -29,7 +29,9 @@ export interface StartOptions {
 
 export async function startRtgw(redisUrl: string, options: StartOptions = {}): Promise<ServerProcess> {
   const gw = await spawnGateway({
-    args: ['--port', '0', '--redis', redisUrl, '--log-level', 'warn'],
+    // Every bench client comes from 127.0.0.1, and the storm reconnects them all at once: the
+    // per-address and unauthenticated caps protect a production node, not a benchmark of one.
+    args: ['--port', '0', '--redis', redisUrl, '--log-level', 'warn', '--max-connections-per-ip', '1000000', '--max-unauthenticated', '1000000', '--max-connections', '1000000'],
     env: {
       RTGW_JWT_SECRET: randomBytes(32).toString('base64'),
       NODE_ENV: 'development',

@@ -35,6 +35,9 @@ export const CLOSE_POLICY = {
   [CloseCode.SESSION_REPLACED]: stop,
   [CloseCode.RATE_LIMIT_ABUSE]: retryLater,
   [CloseCode.ROOM_FULL]: stop,
+  // The socket fell 1 MiB behind (a stalled network, a tab in the background): a fresh room_state
+  // replaces what it missed, and within the grace period the others see nothing.
+  [CloseCode.SLOW_CONSUMER]: retry,
 } as const satisfies Record<CloseCode, ClosePolicy>;
 
 /** 1005 (no status), 1006 (abnormal: the network dropped), and codes the contract does not name. */

@@ -3,6 +3,7 @@
  * validated once with zod. A bad value stops start-up with one line naming the flag or variable.
  */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { Limits } from '../protocol/index.js';
@@ -83,7 +84,7 @@ export const GatewayConfigSchema = z.object({
   faults: z
     .union([z.array(z.string()), z.string()])
     .transform((v) => (typeof v === 'string' ? v.split(',').map((f) => f.trim()).filter(Boolean) : v))
-    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync', 'lose-chat-history', 'no-fencing', 'no-chat-dedupe', 'no-budgets', 'ws-auto-pong'])))
+    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync', 'lose-chat-history', 'no-fencing', 'no-chat-dedupe', 'no-budgets', 'no-outbound-cap', 'ws-auto-pong'])))
     .default([]),
   /**
    * Test only (`RTGW_TEST_CLOCK_OFFSET_MS`): shift this node's wall clock by this many ms, to show
@@ -94,6 +95,26 @@ export const GatewayConfigSchema = z.object({
   storeTimeoutMs: int(100, 60_000).default(2_000),
   /** Oldest token accepted, by its `iat` (seconds); a token issued in the future beyond the skew is refused. */
   maxTokenAgeS: int(1, 30 * 86_400).default(86_400),
+  /**
+   * Bytes a socket may have queued unsent (ws `bufferedAmount`) before it is closed 4010 (slow
+   * consumer). Above 256 KiB transform frames are already skipped, so the cap is at least twice that.
+   */
+  maxOutboundBytes: int(512 * 1024, 1024 ** 3).default(1024 * 1024),
+  /** Open sockets on this node; beyond it upgrades are refused (503 + Retry-After). */
+  maxConnections: int(1, 10_000_000).default(10_000),
+  /** Open sockets per client address (an IPv6 client's /64). */
+  maxConnectionsPerIp: int(1, 10_000_000).default(100),
+  /** Open sockets that have not joined a room yet (each has at most the 5 s auth timeout to do so). */
+  maxUnauthenticated: int(1, 10_000_000).default(1_000),
+  /**
+   * Addresses of the load balancers in front (comma separated): for a connection from one of them,
+   * the client's address is the last `X-Forwarded-For` entry that is not one of them.
+   */
+  trustedProxies: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) => (typeof v === 'string' ? v.split(',').map((a) => a.trim()).filter(Boolean) : v))
+    .pipe(z.array(z.string().refine((a) => isIP(a) !== 0, 'expected IP addresses, comma separated')))
+    .default([]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   production: bool.default(false),
 });
@@ -143,6 +164,11 @@ export const configSources: Record<keyof GatewayConfigInput, { flag?: string; en
   testClockOffsetMs: { env: 'RTGW_TEST_CLOCK_OFFSET_MS' },
   storeTimeoutMs: { flag: '--store-timeout-ms', env: 'RTGW_STORE_TIMEOUT_MS' },
   maxTokenAgeS: { flag: '--max-token-age', env: 'RTGW_MAX_TOKEN_AGE' },
+  maxOutboundBytes: { flag: '--max-outbound-bytes', env: 'RTGW_MAX_OUTBOUND_BYTES' },
+  maxConnections: { flag: '--max-connections', env: 'RTGW_MAX_CONNECTIONS' },
+  maxConnectionsPerIp: { flag: '--max-connections-per-ip', env: 'RTGW_MAX_CONNECTIONS_PER_IP' },
+  maxUnauthenticated: { flag: '--max-unauthenticated', env: 'RTGW_MAX_UNAUTHENTICATED' },
+  trustedProxies: { flag: '--trusted-proxies', env: 'RTGW_TRUSTED_PROXIES' },
   logLevel: { flag: '--log-level', env: 'RTGW_LOG_LEVEL' },
   production: { env: 'NODE_ENV=production' },
 };

@@ -8,6 +8,8 @@ import { UpgradeRefusal } from '../protocol/codes.js';
 
 /** Why the gateway closed a socket for a limit of its own (the `reason` of rtgw_connections_closed_total). */
 export const LimitClose = {
+  /** More than --max-outbound-bytes queued unsent: close 4010. */
+  SLOW_CONSUMER: 'slow_consumer',
   /** More WebSocket ping frames than a socket may send in 10 s: close 4008. */
   PING_FLOOD: 'ping_flood',
 } as const;
@@ -29,6 +31,8 @@ export class GatewayMetrics {
   readonly connections: Gauge;
   readonly rooms: Gauge;
   readonly members: Gauge;
+  /** Open sockets that have not joined a room yet (gateway/connection-limits.ts). */
+  readonly unauthenticated: Gauge;
   private readonly messagesIn: Counter;
   private readonly messagesOut: Counter;
   private readonly drops: Counter;
@@ -50,6 +54,7 @@ export class GatewayMetrics {
     this.messagesOut = new Counter({ name: 'rtgw_messages_out_total', help: 'Messages sent, by type', labelNames: ['type'], registers });
     this.drops = new Counter({ name: 'rtgw_drops_total', help: 'Messages dropped, by reason', labelNames: ['reason'], registers });
     this.authFailures = new Counter({ name: 'rtgw_auth_failures_total', help: 'Authentication failures, by code', labelNames: ['code'], registers });
+    this.unauthenticated = new Gauge({ name: 'rtgw_connections_unauthenticated', help: 'Open WebSocket connections that have not joined a room yet', registers });
     this.refused = new Counter({ name: 'rtgw_connections_refused_total', help: 'Upgrades refused before the WebSocket opened, by reason', labelNames: ['reason'], registers });
     this.limitCloses = new Counter({ name: 'rtgw_connections_closed_total', help: 'Sockets the gateway closed for exceeding a limit, by reason', labelNames: ['reason'], registers });
     // Every reason has a series from the start, so an alert on a rate sees the first refusal.

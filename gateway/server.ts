@@ -10,6 +10,7 @@ import { CloseCode, Limits, UpgradeRefusal } from '../protocol/index.js';
 import { startAdmin } from './admin.js';
 import { TokenIssuer, TokenVerifier } from './auth.js';
 import { configFromEnv, resolveConfig, type GatewayConfig, type GatewayConfigInput } from './config.js';
+import { ConnectionLimits, clientAddress, unmapped, type CapRefusal } from './connection-limits.js';
 import { createRequestHandler, refuseUpgrade, type HttpContext } from './http.js';
 import { Hub } from './hub.js';
 import { createLogger, type Logger } from './log.js';
@@ -63,6 +64,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.MAX_FRAME_BYTES, perMessageDeflate: false, autoPong });
   const server = createServer(createRequestHandler(ctx));
   const sessions = new Set<Session>();
+  const limits = new ConnectionLimits(config, (n) => metrics.unauthenticated.set(n));
+  const trustedProxies = new Set(config.trustedProxies.map(unmapped));
   let closing: Promise<void> | undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (reason: UpgradeRefusal, status: number, message: string, retryAfterS?: number) => {
@@ -76,9 +79,17 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     if (req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1)) {
       return refuse(UpgradeRefusal.HTTP_VERSION, 400, `a WebSocket upgrade needs HTTP/1.1 or later, not HTTP/${req.httpVersion}`);
     }
+    // Decided before ws accepts, so a refused socket costs a few bytes of HTTP and nothing more.
+    const admission = limits.admit(clientAddress(req, trustedProxies));
+    if (!admission.ok) {
+      const { flag, retryAfterS } = CAPS[admission.reason];
+      return refuse(admission.reason, 503, `this node holds ${flag} (${admission.limit}) connections; try again later`, retryAfterS);
+    }
+    const { ticket } = admission;
+    socket.once('close', () => ticket.release());
     wss.handleUpgrade(req, socket, head, (ws) => {
       metrics.connections.inc();
-      sessions.add(new Session(ws, hub));
+      sessions.add(new Session(ws, hub, ticket));
     });
   });
   const pingTimer = setInterval(() => {
@@ -130,6 +141,16 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
       })()),
   };
 }
+
+/**
+ * The connection caps, as a refused client reads them. Retry-After: an unauthenticated socket has
+ * at most the auth timeout (5 s) to join or go; other sockets free up more slowly.
+ */
+const CAPS: Record<CapRefusal, { flag: string; retryAfterS: number }> = {
+  [UpgradeRefusal.MAX_CONNECTIONS]: { flag: '--max-connections', retryAfterS: 10 },
+  [UpgradeRefusal.MAX_CONNECTIONS_PER_IP]: { flag: '--max-connections-per-ip', retryAfterS: 10 },
+  [UpgradeRefusal.MAX_UNAUTHENTICATED]: { flag: '--max-unauthenticated', retryAfterS: Limits.AUTH_TIMEOUT_MS / 1000 },
+};
 
 const LISTEN_BACKLOG = 4096;
 

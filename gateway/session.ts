@@ -26,6 +26,7 @@ import type { LocalRoom, TransformSender } from './room.js';
 import type { Fault, GatewayConfig } from './config.js';
 import type { Logger } from './log.js';
 import { LimitClose, type GatewayMetrics } from './metrics.js';
+import type { ConnectionTicket } from './connection-limits.js';
 import type { MemberRecord } from './store/types.js';
 
 /** What a session needs from the node that composes it (the hub): requests go there, in order. */
@@ -100,6 +101,8 @@ export class Session implements TransformSender {
   constructor(
     private readonly ws: WebSocket,
     private readonly hub: SessionHost,
+    /** Its place under the connection caps (server.ts); it stops counting as unauthenticated at its first join. */
+    private readonly ticket?: ConnectionTicket,
   ) {
     const { joinBudget, refreshBudget, pingBudget } = hub.config;
     this.budgets = {
@@ -298,6 +301,7 @@ export class Session implements TransformSender {
   completeJoin(roomState: ServerMessage): void {
     const held = this.held ?? [];
     this.held = undefined;
+    this.ticket?.joined();
     this.send(roomState);
     for (const frame of held) this.sendFrame(frame);
   }
@@ -336,7 +340,22 @@ export class Session implements TransformSender {
       if (type === undefined || !SUPERSEDED_BY_ROOM_STATE.has(type)) this.held.push(frame);
       return;
     }
-    if (!this.closed) this.ws.send(frame, TEXT_FRAME);
+    if (this.closed) return;
+    // A property read per frame: the cap is what keeps a reader that stopped from growing the heap.
+    if (this.ws.bufferedAmount > this.hub.config.maxOutboundBytes && !this.hub.faults.has('no-outbound-cap')) return this.closeSlowConsumer();
+    this.ws.send(frame, TEXT_FRAME);
+  }
+
+  /**
+   * Past `--max-outbound-bytes` unsent: close 4010 rather than buffer without bound. The close frame
+   * queues behind what is unsent (a reader that resumes gets everything, then the code); ws ends
+   * the connection if the close handshake has not finished 30 s later. The member keeps the grace
+   * period: a client that stalled and reconnects resumes.
+   */
+  private closeSlowConsumer(): void {
+    this.hub.log.warn({ session: this.id, user: this.identity?.userId, bufferedBytes: this.ws.bufferedAmount }, 'slow consumer: closing 4010');
+    this.hub.metrics.closedForLimit(LimitClose.SLOW_CONSUMER);
+    this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
   }
 
   /**
@@ -351,6 +370,7 @@ export class Session implements TransformSender {
       this.hub.metrics.closedForLimit(LimitClose.PING_FLOOD);
       return this.kick(CloseCode.RATE_LIMIT_ABUSE, 'ping flood');
     }
+    if (this.ws.bufferedAmount > this.hub.config.maxOutboundBytes && !this.hub.faults.has('no-outbound-cap')) return this.closeSlowConsumer();
     this.ws.pong(data);
   }
 

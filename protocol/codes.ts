@@ -29,6 +29,13 @@ export const CloseCode = {
   RATE_LIMIT_ABUSE: 4008,
   /** The room is at capacity. Do not reconnect. */
   ROOM_FULL: 4009,
+  /**
+   * [rtgw] Slow consumer: more than `--max-outbound-bytes` (1 MiB) waited unsent on the socket (the
+   * client stopped reading, or reads far slower than the room talks). Not a protocol violation:
+   * reconnect with backoff (the reconnect is a resume within the grace period, and the new
+   * `room_state` replaces what was not read).
+   */
+  SLOW_CONSUMER: 4010,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -76,7 +83,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 /**
  * [rtgw] Why an upgrade to `/realtime` was refused before the WebSocket opened: the `reason` label of
  * `rtgw_connections_refused_total`, and (but for `http_version`, a `bad_request`) the JSON body's
- * `error.code`.
+ * `error.code`. The caps answer 503 with `Retry-After`.
  */
 export const UpgradeRefusal = {
   /** Not `/realtime` (404). */
@@ -85,6 +92,12 @@ export const UpgradeRefusal = {
   SHUTTING_DOWN: 'shutting_down',
   /** Not HTTP/1.1 or later, as RFC 6455 section 4.1 requires (400 `bad_request`). */
   HTTP_VERSION: 'http_version',
+  /** The node holds `--max-connections` sockets (503). */
+  MAX_CONNECTIONS: 'max_connections',
+  /** The client's address (an IPv6 client's /64) holds `--max-connections-per-ip` sockets (503). */
+  MAX_CONNECTIONS_PER_IP: 'max_connections_per_ip',
+  /** `--max-unauthenticated` sockets have not joined a room yet (503). */
+  MAX_UNAUTHENTICATED: 'max_unauthenticated',
 } as const;
 export type UpgradeRefusal = (typeof UpgradeRefusal)[keyof typeof UpgradeRefusal];
 

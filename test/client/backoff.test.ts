@@ -20,6 +20,7 @@ describe('close policy table (contract section 5)', () => {
       4005: 'stop',
       4008: 'long',
       4009: 'stop',
+      4010: 'normal',
     });
     expect(Object.keys(CLOSE_POLICY).map(Number).sort()).toEqual(Object.values(CloseCode).sort());
   });

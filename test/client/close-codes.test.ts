@@ -76,7 +76,7 @@ describe('close codes that end the session: no reconnect', () => {
 });
 
 describe('close codes that reconnect with the normal backoff and the same token', () => {
-  for (const code of [CloseCode.GOING_AWAY, CloseCode.INTERNAL_ERROR, CloseCode.AUTH_TIMEOUT]) {
+  for (const code of [CloseCode.GOING_AWAY, CloseCode.INTERNAL_ERROR, CloseCode.AUTH_TIMEOUT, CloseCode.SLOW_CONSUMER]) {
     it(`${code}: reconnecting (normal backoff), then open again in the same room`, async () => {
       const alice = make();
       const roomId = uid('room');

@@ -26,9 +26,18 @@ describe('gateway configuration', () => {
     [{ heartbeatMs: 5000, leaseMs: 8000 }, {}, /--lease-ms.*twice --heartbeat-ms/],
     [{}, { faults: 'ignore-blocklist,teleport' }, /^invalid RTGW_FAULTS/],
     [{ production: true, jwtSecret: 's'.repeat(20), faults: ['no-resync'] }, {}, /RTGW_FAULTS is for tests/],
+    [{}, { maxOutboundBytes: '65536' }, /^invalid --max-outbound-bytes \/ RTGW_MAX_OUTBOUND_BYTES \("65536"\)/],
+    [{ maxConnectionsPerIp: 0 }, {}, /^invalid --max-connections-per-ip \/ RTGW_MAX_CONNECTIONS_PER_IP \(0\)/],
+    [{}, { trustedProxies: '10.0.0.10,haproxy' }, /^invalid --trusted-proxies \/ RTGW_TRUSTED_PROXIES .*expected IP addresses/],
   ])('refuses %j / env %j with one line naming the option', (explicit, env, message) => {
     expect(() => resolveConfig(explicit as never, env as never)).toThrow(ConfigError);
     expect(() => resolveConfig(explicit as never, env as never)).toThrow(message);
+  });
+
+  it('caps connections and outbound bytes by default, and reads them and the trusted proxies from the environment', () => {
+    expect(resolveConfig()).toMatchObject({ maxConnections: 10_000, maxConnectionsPerIp: 100, maxUnauthenticated: 1000, maxOutboundBytes: 1024 * 1024, trustedProxies: [] });
+    const env = configFromEnv({ RTGW_MAX_CONNECTIONS: '500', RTGW_MAX_CONNECTIONS_PER_IP: '5', RTGW_MAX_UNAUTHENTICATED: '50', RTGW_MAX_OUTBOUND_BYTES: '2097152', RTGW_TRUSTED_PROXIES: '10.0.0.10, ::1' });
+    expect(resolveConfig({}, env)).toMatchObject({ maxConnections: 500, maxConnectionsPerIp: 5, maxUnauthenticated: 50, maxOutboundBytes: 2 * 1024 * 1024, trustedProxies: ['10.0.0.10', '::1'] });
   });
 
   it('reads faults from RTGW_FAULTS as a comma-separated list', () => {
