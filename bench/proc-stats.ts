@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { listenOverflows as readListenOverflows } from '../load/netstat.js';
 
 let ticksPerSecond: number | undefined;
 
@@ -51,16 +52,9 @@ export function coresBetween(a: CpuMark, b: CpuMark): number {
   return (b.seconds - a.seconds) / ((b.at - a.at) / 1000);
 }
 
-/**
- * Machine-wide count of connections the kernel refused because a listen queue was full
- * (TcpExt ListenOverflows in /proc/net/netstat). A client whose SYN is dropped retries after 1 s,
- * then 3 s…: a storm of connections against a small accept backlog shows up here first.
- */
+/** Machine-wide SYNs dropped on full accept queues (load/netstat.ts). The bench reads /proc throughout: Linux only. */
 export function listenOverflows(): number {
-  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
-  if (lines.length < 2) return 0;
-  const keys = lines[0]!.split(/\s+/);
-  const values = lines[1]!.split(/\s+/);
-  const i = keys.indexOf('ListenOverflows');
-  return i === -1 ? 0 : Number(values[i]);
+  const n = readListenOverflows();
+  if (n === undefined) throw new Error('/proc/net/netstat has no TcpExt ListenOverflows: the bench runs on Linux');
+  return n;
 }

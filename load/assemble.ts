@@ -1,12 +1,13 @@
 /**
- * Turning what the threads reported into the run's result: merged histograms, summed counters,
+ * Turning what the generators reported into the run's result: merged histograms, summed counters,
  * and "expected" computed from the plan (load/delivery.ts has the definitions).
  */
 import { emptyDeliveryCounters, type DeliveryCounters } from './delivery.js';
 import type { GatewayWindowStats } from './gateway-metrics.js';
-import { judgeHealth } from './health.js';
+import type { GatewayStormStats } from './gateway-metrics.js';
+import { HEALTH_LIMITS, judgeHealth } from './health.js';
 import { merge, summarize } from './histogram.js';
-import type { HistogramName, StormReport, WindowReport, WorkerCounters } from './messages.js';
+import { STORM_PHASES, type HistogramName, type StormPhase, type StormReport, type WindowReport, type WorkerCounters } from './messages.js';
 import type { LoadOptions } from './options.js';
 import { intervalUs, slotsIn, type ClientPlan } from './plan.js';
 import type { LoadResult, StormResult } from './result.js';
@@ -112,6 +113,7 @@ export function assemble(a: AssembleInput): LoadResult {
     errors,
     errorCount: Object.values(errors).reduce((n, v) => n + v, 0),
     reconnects: counters.reconnects,
+    kills: counters.kills,
     storm: a.storm,
     generator,
     gateway: a.gateway,
@@ -124,15 +126,31 @@ function rateOf(device: 'desktop' | 'mobile', rate: number): number {
   return i ? round2(1e6 / i) : 0;
 }
 
-export function stormResult(reports: StormReport[]): StormResult {
+/** What the storm did, from the generators' reports and what the coordinator read around it. */
+export function stormResult(reports: StormReport[], around: { synDrops: number | undefined; gateway: GatewayStormStats | undefined }): StormResult {
   const rejoin = merge(reports.map((r) => r.rejoin));
   const dropped = reports.reduce((n, r) => n + r.dropped, 0);
   const rejoined = reports.reduce((n, r) => n + r.rejoined, 0);
   const errors: Record<string, number> = {};
   for (const r of reports) for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
   const summary = summarize(rejoin);
-  const generatorLoopDelayP99Ms = Math.round(Math.max(0, ...reports.map((r) => r.loopDelay.p99)) * 100) / 100;
-  return { dropped, rejoined, allRejoinedMs: rejoined === dropped ? summary.max : Number.POSITIVE_INFINITY, rejoin: summary, errors, generatorLoopDelayP99Ms };
+  const phases = Object.fromEntries(STORM_PHASES.map((p) => [p, summarize(merge(reports.map((r) => r.phases[p])))])) as Record<StormPhase, ReturnType<typeof summarize>>;
+  const attempts = reports.reduce((n, r) => n + r.attempts, 0);
+  const generatorLoopDelayP99Ms = round2(Math.max(0, ...reports.map((r) => r.loopDelay.p99)));
+  return {
+    dropped,
+    rejoined,
+    allRejoinedMs: rejoined === dropped ? summary.max : Number.POSITIVE_INFINITY,
+    rejoin: summary,
+    phases,
+    attempts: { mean: rejoined ? round2(attempts / rejoined) : 0, max: Math.max(0, ...reports.map((r) => r.maxAttempts)) },
+    connectTimeouts: errors.connect_timeout ?? 0,
+    ...(around.synDrops === undefined ? {} : { synDrops: around.synDrops }),
+    errors,
+    generatorLoopDelayP99Ms,
+    generatorReliable: generatorLoopDelayP99Ms <= HEALTH_LIMITS.loopDelayP99Ms,
+    ...(around.gateway ? { gateway: around.gateway } : {}),
+  };
 }
 
 export function sumCounters(list: WorkerCounters[]): WorkerCounters {

@@ -12,6 +12,7 @@ import { animFor } from './delivery.js';
 import { countBroadcast, isBroadcast, scanBroadcast } from './frame-scan.js';
 import { recordUs } from './histogram.js';
 import type { ClientHost } from './host.js';
+import type { StormPhase } from './messages.js';
 import type { ClientPlan } from './plan.js';
 import { TransformReceiver } from './receiver.js';
 import type { Scheduled } from './schedule.js';
@@ -31,6 +32,9 @@ export class LoadClient implements Scheduled {
   /** Set when the storm dropped this client; cleared by its next `room_state`. */
   stormAtUs: number | undefined;
   rejoinUs: number | undefined;
+  /** Once rejoined after the storm: where the time went (µs), and the connection attempts it took. */
+  stormPhases: Record<StormPhase, number> | undefined;
+  stormAttempts = 0;
 
   private ws: WebSocket | undefined;
   /** This client cut its own socket (storm, liveness): the close that follows is expected. */
@@ -38,7 +42,11 @@ export class LoadClient implements Scheduled {
   private token: string | undefined;
   private attempt = 0;
   private authRetried = false;
+  /** The current attempt: when it started, its token fetch (µs; 0 when the held token was used), when its socket was created and opened. */
   private connectStartUs = 0;
+  private tokenFetchUs = 0;
+  private socketStartUs = 0;
+  private openUs = 0;
   private connectTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastInboundMs = 0;
@@ -83,6 +91,8 @@ export class LoadClient implements Scheduled {
     if (this.state === 'stopped') return;
     this.state = 'connecting';
     this.connectStartUs = this.host.clock.nowUs();
+    this.tokenFetchUs = 0;
+    if (this.stormAtUs !== undefined && this.rejoinUs === undefined) this.stormAttempts++;
     if (!this.token) {
       try {
         this.token = await this.fetchToken();
@@ -90,9 +100,11 @@ export class LoadClient implements Scheduled {
         this.host.error(`token:${(err as Error).message}`);
         return this.retry('normal');
       }
+      this.tokenFetchUs = this.host.clock.nowUs() - this.connectStartUs;
       if (this.state !== 'connecting') return;
     }
     // The gateway is trusted here: skipping UTF-8 validation keeps the receive path cheap for the generator.
+    this.socketStartUs = this.host.clock.nowUs();
     const ws = new WebSocket(this.host.wsUrl, { perMessageDeflate: false, skipUTF8Validation: true });
     this.ws = ws;
     this.connectTimer = setTimeout(() => {
@@ -101,10 +113,16 @@ export class LoadClient implements Scheduled {
       this.dropping = true;
       ws.terminate();
     }, CONNECT_TIMEOUT_MS);
-    ws.on('open', () => this.send({ type: 'join_room', token: this.token! }));
+    ws.on('open', () => {
+      this.openUs = this.host.clock.nowUs();
+      this.send({ type: 'join_room', token: this.token! });
+    });
     ws.on('message', (data: RawData) => this.onFrame(data));
     ws.on('error', (err: NodeJS.ErrnoException) => {
-      if (ws.readyState !== WebSocket.OPEN && !this.dropping) this.host.error(`connect:${err.code ?? 'error'}`);
+      if (ws.readyState === WebSocket.OPEN || this.dropping) return;
+      // A refused upgrade (503 when the gateway is at a connection limit) has no errno, only ws's message.
+      const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1];
+      this.host.error(status ? `upgrade:http_${status}` : `connect:${err.code ?? 'error'}`);
     });
     ws.on('close', (code: number) => this.onClose(ws, code));
   }
@@ -225,7 +243,12 @@ export class LoadClient implements Scheduled {
       recordUs(this.host.histograms.connect, nowUs - this.connectStartUs);
       this.host.onJoined(this.plan.userId, nowUs);
     }
-    if (this.stormAtUs !== undefined && this.rejoinUs === undefined) this.rejoinUs = nowUs;
+    if (this.stormAtUs !== undefined && this.rejoinUs === undefined) {
+      this.rejoinUs = nowUs;
+      const upgrade = this.openUs - this.socketStartUs;
+      const join = nowUs - this.openUs;
+      this.stormPhases = { wait: nowUs - this.stormAtUs - this.tokenFetchUs - upgrade - join, token: this.tokenFetchUs, upgrade, join };
+    }
     this.receiver.onRoomState(msg.members, nowUs);
   }
 
@@ -284,14 +307,20 @@ export class LoadClient implements Scheduled {
 
   /** The storm: drop the socket abruptly (no close frame), then reconnect like the SDK. */
   dropForStorm(atUs: number): boolean {
-    const joined = this.state === 'joined' && this.ws !== undefined;
     this.stormAtUs = atUs;
     this.rejoinUs = undefined;
-    if (!joined) return false;
+    this.stormPhases = undefined;
+    this.stormAttempts = 0;
+    return this.kill();
+  }
+
+  /** Drop the socket abruptly (no close frame: the gateway sees 1006) and reconnect as the SDK does after a lost network. */
+  kill(): boolean {
+    if (this.state !== 'joined' || this.ws === undefined) return false;
     this.attempt = 0;
     this.dropping = true;
     this.state = 'waiting';
-    this.ws!.terminate();
+    this.ws.terminate();
     return true;
   }
 

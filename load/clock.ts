@@ -1,6 +1,6 @@
 /**
- * The one clock every generator thread shares. `process.hrtime` is CLOCK_MONOTONIC: the same in
- * every thread and process on the machine, so a time taken in one worker can be subtracted from a
+ * The one clock every generator process shares. `process.hrtime` is CLOCK_MONOTONIC: the same in
+ * every thread and process on the machine, so a time taken in one generator can be subtracted from a
  * time taken in another (performance.now() cannot: each worker has its own time origin).
  *
  * Transforms carry their intended send time as Unix microseconds (integers, exact in a double),

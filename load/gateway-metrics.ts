@@ -22,6 +22,14 @@ export interface GatewayWindowStats {
   eventLoopP99Ms: number;
 }
 
+/** The gateway during a storm: upgrades it refused (by reason, rtgw_connections_refused_total), failed authentications, its event loop. */
+export interface GatewayStormStats {
+  refused: Record<string, number>;
+  authFailures: Record<string, number>;
+  /** p99 event-loop delay over the storm (the scrape before it reset the gateway's histogram), ms. */
+  eventLoopP99Ms: number;
+}
+
 /** Drops that remove an inbound transform before it is queued for the flush. */
 const INBOUND_DROPS = new Set(['rate_limited', 'stale_seq', 'queue_full', 'not_joined']);
 
@@ -68,13 +76,29 @@ function labelValues(sample: MetricsSample, name: string, label: string): string
   return [...values];
 }
 
+/** Growth of each `label` value of a counter between two samples (only those that grew). */
+function deltasBy(start: MetricsSample, end: MetricsSample, name: string, label: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const value of labelValues(end, name, label)) {
+    const n = sumOf(end, name, label, value) - sumOf(start, name, label, value);
+    if (n > 0) out[value] = n;
+  }
+  return out;
+}
+
+const loopP99Ms = (end: MetricsSample) => Math.round(sumOf(end, 'rtgw_event_loop_delay_p99_seconds') * 1e5) / 100;
+
+export function stormStats(start: MetricsSample, end: MetricsSample): GatewayStormStats {
+  return {
+    refused: deltasBy(start, end, 'rtgw_connections_refused_total', 'reason'),
+    authFailures: deltasBy(start, end, 'rtgw_auth_failures_total', 'code'),
+    eventLoopP99Ms: loopP99Ms(end),
+  };
+}
+
 export function windowStats(start: MetricsSample, end: MetricsSample): GatewayWindowStats {
   const delta = (name: string, label?: string, value?: string) => sumOf(end, name, label, value) - sumOf(start, name, label, value);
-  const drops: Record<string, number> = {};
-  for (const reason of labelValues(end, 'rtgw_drops_total', 'reason')) {
-    const n = delta('rtgw_drops_total', 'reason', reason);
-    if (n > 0) drops[reason] = n;
-  }
+  const drops = deltasBy(start, end, 'rtgw_drops_total', 'reason');
   const transformsIn = delta('rtgw_messages_in_total', 'type', 'avatar_transform');
   const dropped = Object.entries(drops).reduce((n, [reason, count]) => (INBOUND_DROPS.has(reason) ? n + count : n), 0);
   return {
@@ -82,6 +106,6 @@ export function windowStats(start: MetricsSample, end: MetricsSample): GatewayWi
     transformsAccepted: transformsIn - dropped,
     drops,
     framesOut: delta('rtgw_messages_out_total', 'type', 'avatar_transform_broadcast'),
-    eventLoopP99Ms: Math.round(sumOf(end, 'rtgw_event_loop_delay_p99_seconds') * 1e5) / 100,
+    eventLoopP99Ms: loopP99Ms(end),
   };
 }

@@ -1,4 +1,4 @@
-/** What a generator thread shares with its clients: the clock, the tallies, the window. */
+/** What a generator shares with its clients: the clock, the tallies, the window. */
 import type { RunClock } from './clock.js';
 import type { DeliveryCounters, MeasureWindow } from './delivery.js';
 import type { ScannedTransform } from './frame-scan.js';
@@ -14,7 +14,7 @@ export interface ClientHost {
   readonly histograms: Readonly<Record<HistogramName, Histogram>>;
   /** Latency of what arrived in the current second (for the live status line). */
   readonly recent: Histogram;
-  /** Reused by every client of the thread for the scanned transforms of one frame. */
+  /** Reused by every client of the generator for the scanned transforms of one frame. */
   readonly scratch: ScannedTransform[];
   /** The window once known (for throughput: every receiver counts). */
   readonly window: MeasureWindow | undefined;

@@ -26,8 +26,9 @@ export interface ClientPlan {
 
 export interface PlanInput {
   runId: string;
+  /** Clients in all, spread over `rooms` (client i in room i mod rooms). */
+  clients: number;
   rooms: number;
-  clientsPerRoom: number;
   mobileRatio: number;
   /** Arrivals are spread evenly over [rampStartUs, rampStartUs + rampUs). */
   rampStartUs: number;
@@ -58,7 +59,7 @@ export function deviceOfUserId(userId: string): Device {
 }
 
 export function buildPlan(input: PlanInput): ClientPlan[] {
-  const total = input.rooms * input.clientsPerRoom;
+  const total = input.clients;
   const clients: ClientPlan[] = [];
   for (let i = 0; i < total; i++) {
     // Rooms fill side by side (client i goes to room i mod R), as people drift into a busy app.

@@ -1,6 +1,6 @@
 /** How a load run reads: the live status line, and the final table. */
 import type { LatencySummary } from './histogram.js';
-import type { LoadResult } from './result.js';
+import type { LoadResult, StormResult } from './result.js';
 import type { LiveStatus } from './run.js';
 
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '∞');
@@ -28,7 +28,7 @@ export function formatResult(r: LoadResult): string {
   lines.push(
     `rtgw load -> ${o.url}   ${o.rooms} rooms x ${o.clientsPerRoom} clients (${r.clients.joined}/${r.clients.planned} joined, ${r.clients.mobile} mobile` +
       `${o.sample < 1 ? `, ${r.clients.measuring} measuring` : ''}) at ${o.rate > 0 ? rates : 'idle'}` +
-      `   window ${r.window.seconds} s (+${r.window.drainSeconds} s drain), ${r.generator.workers || 'no'} generator threads`,
+      `   window ${r.window.seconds} s (+${r.window.drainSeconds} s drain), ${generators(r.generator.workers)}`,
     '',
     `latency (ms)                  count       p50       p90       p99     p99.9       max`,
   );
@@ -40,6 +40,10 @@ export function formatResult(r: LoadResult): string {
     latencyRow('chat round trip', r.latency.chat),
     latencyRow('ping round trip', r.latency.ping),
     latencyRow('storm rejoin', r.storm?.rejoin),
+    latencyRow('  wait (backoff)', r.storm?.phases.wait),
+    latencyRow('  token fetch', r.storm?.phases.token),
+    latencyRow('  upgrade', r.storm?.phases.upgrade),
+    latencyRow('  join -> room_state', r.storm?.phases.join),
   ]) {
     if (row) lines.push(row);
   }
@@ -60,19 +64,11 @@ export function formatResult(r: LoadResult): string {
   if (r.chat.sent) lines.push(`chat        ${int(r.chat.sent)} sent, ${int(r.chat.echoed)} echoed`);
   const errors = Object.entries(r.errors).sort((a, b) => b[1] - a[1]);
   lines.push(`errors      ${errors.length ? errors.map(([code, n]) => `${code} ${int(n)}`).join(', ') : 'none'}`);
-  lines.push(`reconnects  ${int(r.reconnects)}`);
-  if (r.storm) {
-    const s = r.storm;
-    lines.push(
-      `storm       ${int(s.dropped)} dropped, ${int(s.rejoined)} rejoined; ` +
-        (Number.isFinite(s.allRejoinedMs) ? `all within ${ms(s.allRejoinedMs)} ms` : `${int(s.dropped - s.rejoined)} never did`) +
-        `; generator event loop p99 ${s.generatorLoopDelayP99Ms} ms meanwhile` +
-        (Object.keys(s.errors).length ? `; errors: ${Object.entries(s.errors).map(([c, n]) => `${c} ${n}`).join(', ')}` : ''),
-    );
-  }
+  lines.push(`reconnects  ${int(r.reconnects)}${r.options.killEvery > 0 ? ` (${int(r.kills)} sockets killed, one every ${r.options.killEvery} s)` : ''}`);
+  if (r.storm) lines.push(...stormLines(r.storm));
   const g = r.generator;
   lines.push(
-    `generator   ${g.workers || 'no'} threads, ${g.cpuCores} cores, event loop p99 ${g.loopDelayP99Ms} ms (max ${g.loopDelayMaxMs}), busy ${pct(g.elu, 0)},` +
+    `generator   ${generators(g.workers)}, ${g.cpuCores} cores, event loop p99 ${g.loopDelayP99Ms} ms (max ${g.loopDelayMaxMs}), busy ${pct(g.elu, 0)},` +
       ` send lag p99 ${g.sendLagP99Ms} ms, ${int(g.skippedSlots)} slots jumped${g.scanFallbacks ? `, ${int(g.scanFallbacks)} frames parsed slowly` : ''}: ${g.reliable ? 'reliable' : 'UNRELIABLE'}`,
   );
   for (const reason of g.reasons) lines.push(`              - ${reason}`);
@@ -81,6 +77,23 @@ export function formatResult(r: LoadResult): string {
     for (const t of r.thresholds) lines.push(`  ${t.ok ? 'pass' : 'FAIL'}  ${t.expr.padEnd(24)} ${Number.isNaN(t.actual) ? '(no value)' : formatValue(t.actual)}`);
   }
   return lines.join('\n');
+}
+
+const generators = (n: number) => (n === 0 ? 'generator in this process' : `${n} generator process${n === 1 ? '' : 'es'}`);
+
+function stormLines(s: StormResult): string[] {
+  const counts = (o: Record<string, number>) => Object.entries(o).map(([c, n]) => `${c} ${int(n)}`).join(', ');
+  const lines = [
+    `storm       ${int(s.dropped)} dropped, ${int(s.rejoined)} rejoined; ` +
+      (Number.isFinite(s.allRejoinedMs) ? `all within ${ms(s.allRejoinedMs)} ms (p50 ${ms(s.rejoin.p50)} ms)` : `${int(s.dropped - s.rejoined)} never did`) +
+      `; ${int(s.connectTimeouts)} connect timeouts, ${s.synDrops === undefined ? 'SYN drops unknown' : `${int(s.synDrops)} SYN drops`}` +
+      `; attempts per client ${s.attempts.mean} (max ${s.attempts.max})` +
+      (s.phases.token.count === 0 ? '; tokens reused' : `; ${int(s.phases.token.count)} fetched a token`),
+    `            generator event loop p99 ${s.generatorLoopDelayP99Ms} ms meanwhile${s.generatorReliable ? '' : ' (UNRELIABLE: the generator lagged)'}` +
+      (s.gateway ? `; gateway event loop p99 ${s.gateway.eventLoopP99Ms} ms, refused upgrades: ${counts(s.gateway.refused) || 'none'}` : ''),
+  ];
+  if (Object.keys(s.errors).length) lines.push(`            errors: ${counts(s.errors)}`);
+  return lines;
 }
 
 function formatValue(v: number): string {

@@ -1,7 +1,8 @@
 /** What a load run found: the JSON `--json` writes, and what thresholds and the table read. */
-import type { GatewayWindowStats } from './gateway-metrics.js';
+import type { GatewayStormStats, GatewayWindowStats } from './gateway-metrics.js';
 import type { GeneratorHealth } from './health.js';
 import type { LatencySummary } from './histogram.js';
+import { STORM_PHASES, type StormPhase } from './messages.js';
 import type { LoadOptions } from './options.js';
 import type { ThresholdResult } from './thresholds.js';
 
@@ -30,9 +31,24 @@ export interface StormResult {
   /** Storm to the last rejoin (ms); Infinity when some never rejoined. */
   allRejoinedMs: number;
   rejoin: LatencySummary;
+  /**
+   * Where each rejoin's time went (load/messages.ts StormPhase): wait (backoff and failed attempts),
+   * token (only clients that fetched one: with tokens reused, its count is 0), upgrade, join.
+   */
+  phases: Record<StormPhase, LatencySummary>;
+  /** Connection attempts per rejoined client (1: the first worked). */
+  attempts: { mean: number; max: number };
+  /** Attempts abandoned after the SDK's connect timeout without a room_state. */
+  connectTimeouts: number;
+  /** SYNs the kernel dropped on a full accept queue during the storm (machine-wide ListenOverflows); absent where unreadable. */
+  synDrops?: number;
   errors: Record<string, number>;
-  /** The worst generator thread's event-loop delay during the storm (ms): high means the generator, not the gateway, was slow. */
+  /** The worst generator's event-loop delay during the storm (ms): high means the generator, not the gateway, was slow. */
   generatorLoopDelayP99Ms: number;
+  /** The generator kept up during the storm (its event-loop p99 within load/health.ts's limit). */
+  generatorReliable: boolean;
+  /** From the gateway's /metrics, when it has one. */
+  gateway?: GatewayStormStats;
 }
 
 export interface LoadResult {
@@ -61,6 +77,8 @@ export interface LoadResult {
   errors: Record<string, number>;
   errorCount: number;
   reconnects: number;
+  /** Sockets dropped on purpose during the window (`killEvery`). */
+  kills: number;
   storm?: StormResult;
   generator: GeneratorHealth;
   /** From the gateway's /metrics, when it has one. */
@@ -71,7 +89,8 @@ export interface LoadResult {
 /** The numbers thresholds can name (load/thresholds.ts METRICS). */
 export function metricValues(r: LoadResult): Record<string, number> {
   const values: Record<string, number> = {};
-  const latencies = { fanout: r.latency.fanout, connect: r.latency.connect, chat: r.latency.chat, ping: r.latency.ping, storm: r.storm?.rejoin };
+  const latencies: Record<string, LatencySummary | undefined> = { fanout: r.latency.fanout, connect: r.latency.connect, chat: r.latency.chat, ping: r.latency.ping, storm: r.storm?.rejoin };
+  for (const p of STORM_PHASES) latencies[`storm.${p}`] = r.storm?.phases[p];
   for (const [name, s] of Object.entries(latencies)) {
     if (!s || s.count === 0) continue;
     Object.assign(values, { [`${name}.p50`]: s.p50, [`${name}.p90`]: s.p90, [`${name}.p99`]: s.p99, [`${name}.p99.9`]: s.p999, [`${name}.max`]: s.max, [`${name}.mean`]: s.mean });
@@ -84,7 +103,11 @@ export function metricValues(r: LoadResult): Record<string, number> {
   values.throughput = r.throughput.delivered;
   values.frames = r.throughput.frames;
   values.sent = r.throughput.sent;
-  if (r.storm) values['storm.all'] = r.storm.allRejoinedMs;
+  if (r.storm) {
+    values['storm.all'] = r.storm.allRejoinedMs;
+    values['storm.timeouts'] = r.storm.connectTimeouts;
+    if (r.storm.synDrops !== undefined) values['storm.syn_drops'] = r.storm.synDrops;
+  }
   values.reliable = r.generator.reliable ? 1 : 0;
   return values;
 }

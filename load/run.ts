@@ -1,24 +1,25 @@
 /**
- * The coordinator: plans the clients, starts the generator threads, opens the measurement window
- * once everyone joined, collects and merges what the threads measured, and judges the run.
+ * The coordinator: plans the clients, starts the generator processes, opens the measurement window
+ * once everyone joined, collects and merges what the generators measured, and judges the run.
  *
- *   ramp (arrivals) -> all joined (or joinTimeout) -> settle -> window [T1, T2) -> drain -> collect
- *   -> [storm: drop everyone, wait for all to rejoin] -> stop
+ *   ramp (arrivals) -> all joined (or joinTimeout) -> settle -> window [T1, T2) (kills, if asked)
+ *   -> drain -> collect -> [storm: drop everyone, wait for all to rejoin] -> stop
  */
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { assemble, stormResult, sumCounters } from './assemble.js';
 import { RunClock, unixOffsetUs } from './clock.js';
-import { scrapeMetrics, windowStats, type MetricsSample } from './gateway-metrics.js';
+import { scrapeMetrics, stormStats, windowStats, type MetricsSample } from './gateway-metrics.js';
 import type { FromWorker, Progress, StormReport, ToWorker, WindowReport, WorkerCounters } from './messages.js';
+import { listenOverflows, overflowsSince } from './netstat.js';
 import { resolveLoadOptions, type LoadInput } from './options.js';
 import { buildPlan } from './plan.js';
+import { openChannel, resolveWorkers } from './processes.js';
 import { metricValues, type LoadResult, type StormResult } from './result.js';
-import { openChannel, resolveWorkers } from './threads.js';
 import { evaluateThresholds, type Threshold } from './thresholds.js';
 import { loopDelayMs } from './worker.js';
 
-/** The run could not produce a measurement (unreachable target, nobody joined, a thread crashed). */
+/** The run could not produce a measurement (unreachable target, nobody joined, a generator crashed). */
 export class LoadError extends Error {}
 
 export type Phase = 'ramp' | 'settle' | 'window' | 'drain' | 'storm' | 'done';
@@ -34,12 +35,12 @@ export interface LiveStatus {
   sentPerSec: number;
   deliveredPerSec: number;
   framesPerSec: number;
-  /** Latency (intended send -> received) of transforms received in the last second, sampled 1 in 4 (ms; worst thread): -1 when none. */
+  /** Latency (intended send -> received) of transforms received in the last second, sampled 1 in 4 (ms; worst generator): -1 when none. */
   p50: number;
   p99: number;
   errors: number;
   reconnects: number;
-  /** Worst thread's event-loop delay p99 over the last second (ms). */
+  /** Worst generator's event-loop delay p99 over the last second (ms). */
   loopDelayP99: number;
 }
 
@@ -49,7 +50,7 @@ export interface LoadHooks {
   onWindow?(edge: 'start' | 'end'): void | Promise<void>;
 }
 
-const START_DELAY_US = 300_000; // threads need a moment to start before the first arrival
+const START_DELAY_US = 500_000; // generator processes need a moment to start before the first arrival
 
 export async function runLoad(input: LoadInput & { thresholds?: Threshold[] }, hooks: LoadHooks = {}): Promise<LoadResult> {
   const options = resolveLoadOptions(input);
@@ -58,11 +59,11 @@ export async function runLoad(input: LoadInput & { thresholds?: Threshold[] }, h
   const clock = new RunClock(unixOffsetUs());
   const runId = options.runId ?? `load-${randomBytes(4).toString('hex')}`;
   const rampStartUs = Math.round(clock.nowUs()) + START_DELAY_US;
-  const plan = buildPlan({ runId, rooms: options.rooms, clientsPerRoom: options.clientsPerRoom, mobileRatio: options.mobileRatio, rampStartUs, rampUs: options.ramp * 1e6, rate: options.rate, sample: options.sample });
+  const plan = buildPlan({ runId, clients: options.clients, rooms: options.rooms, mobileRatio: options.mobileRatio, rampStartUs, rampUs: options.ramp * 1e6, rate: options.rate, sample: options.sample });
   const workerCount = resolveWorkers(options.workers, plan.length);
   const wsUrl = `${options.url.replace(/^http/, 'ws')}/realtime`;
 
-  // ---------------------------------------------------------------- threads
+  // ---------------------------------------------------------------- generators
   const joinedAt = new Map<string, number>();
   const progress = new Map<number, Progress>();
   const windowReports: WindowReport[] = [];
@@ -77,20 +78,20 @@ export async function runLoad(input: LoadInput & { thresholds?: Threshold[] }, h
     else if (msg.type === 'stopped') stopped++;
     else if (msg.type === 'fatal') fatal ??= msg.message;
   };
-  const threads = Math.max(1, workerCount);
-  const channels = Array.from({ length: threads }, (_, w) =>
+  const generators = Math.max(1, workerCount);
+  const channels = Array.from({ length: generators }, (_, w) =>
     openChannel(
       workerCount,
       {
-        rtgwLoadWorker: true,
         workerIndex: w,
         url: options.url,
         wsUrl,
-        clients: plan.filter((c) => c.index % threads === w),
+        clients: plan.filter((c) => c.index % generators === w),
         offsetUs: clock.offsetUs,
         epochUs: rampStartUs,
         rate: options.rate,
         chatEveryUs: options.chatEvery * 1e6,
+        ownProcess: workerCount > 0,
       },
       onMessage,
       (message) => (fatal ??= message),
@@ -159,8 +160,10 @@ export async function runLoad(input: LoadInput & { thresholds?: Threshold[] }, h
     phase = 'window';
     cpuStart = process.cpuUsage();
     mainLoop.reset();
+    const killer = options.killEvery > 0 ? startKills(plan, options.killEvery, (userId, index) => channels[index % generators]!.post({ type: 'kill', userId })) : undefined;
     [metricsStart] = await Promise.all([scrapeMetrics(options.url), hooks.onWindow?.('start')]);
     await sleepUntil(clock, endUs);
+    clearInterval(killer);
     const cpu = process.cpuUsage(cpuStart);
     phase = 'drain';
     [metricsEnd] = await Promise.all([scrapeMetrics(options.url), hooks.onWindow?.('end')]);
@@ -173,19 +176,26 @@ export async function runLoad(input: LoadInput & { thresholds?: Threshold[] }, h
     let storm: StormResult | undefined;
     if (options.storm) {
       phase = 'storm';
+      // This scrape also resets the gateway's event-loop histogram: the one after the storm covers the storm alone.
+      const before = await scrapeMetrics(options.url);
+      const overflows = listenOverflows();
       const atUs = Math.round(clock.nowUs()) + 200_000;
       broadcast({ type: 'storm', atUs, timeoutMs: options.stormTimeout * 1000 });
       await until(() => stormReports.length === channels.length || fatal !== undefined, options.stormTimeout * 1000 + 10_000);
       failIfFatal();
-      storm = stormResult(stormReports);
+      const synDrops = overflowsSince(overflows);
+      const after = before ? await scrapeMetrics(options.url) : undefined;
+      storm = stormResult(stormReports, { synDrops, gateway: before && after ? stormStats(before, after) : undefined });
     }
     phase = 'done';
 
     const gateway = metricsStart && metricsEnd ? windowStats(metricsStart, metricsEnd) : undefined;
+    // The coordinator's CPU, plus each generator process's own (0 when they ran on this thread: already counted).
+    const cpuUs = cpu.user + cpu.system + windowReports.reduce((n, r) => n + r.cpuUs, 0);
     const result = assemble({
       options, runId, startedAt, plan, epochUs: rampStartUs, joinedAt, excluded: new Set(excluded), startUs, endUs, reports: windowReports, storm, gateway,
       workers: workerCount,
-      cpuCores: (cpu.user + cpu.system) / (endUs - startUs),
+      cpuCores: cpuUs / (endUs - startUs),
       mainLoopDelayP99: loopDelayMs(mainLoop, 99),
     });
     result.thresholds = evaluateThresholds(input.thresholds ?? [], metricValues(result));
@@ -196,6 +206,19 @@ export async function runLoad(input: LoadInput & { thresholds?: Threshold[] }, h
 }
 
 // ---------------------------------------------------------------- small helpers
+
+/**
+ * Bot kills: every `everyS` seconds one client's socket is dropped abruptly (it reconnects as the
+ * SDK does). Victims follow a golden-ratio sequence over the plan: spread over rooms and generators,
+ * the same in every run; one that is not joined at that moment is skipped by its generator.
+ */
+function startKills(plan: readonly { index: number; userId: string }[], everyS: number, kill: (userId: string, index: number) => void): NodeJS.Timeout {
+  let n = 0;
+  return setInterval(() => {
+    const victim = plan[Math.floor(((++n * 0.6180339887498949) % 1) * plan.length)]!;
+    kill(victim.userId, victim.index);
+  }, everyS * 1000);
+}
 
 async function checkReachable(url: string): Promise<void> {
   try {

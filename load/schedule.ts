@@ -1,6 +1,6 @@
 /**
  * The send schedule of one worker: every client's next slot in a min-heap, one timer for the
- * earliest. Per-client timers (1,000 x 20/s) would cost more than the sends. When the thread falls
+ * earliest. Per-client timers (1,000 x 20/s) would cost more than the sends. When the generator falls
  * behind, a client sends only its newest due slot, as the SDK's pacer keeps only the newest
  * pending transform; the slots it jumped are counted (`skipped`), never sent in a burst that the
  * gateway's rate limiter would drop.

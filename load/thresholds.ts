@@ -29,6 +29,10 @@ const LATENCIES = {
   chat: 'chat_send to its own chat_broadcast',
   ping: 'ping to pong',
   storm: 'storm: drop to room_state again (per client)',
+  'storm.wait': 'storm: backoff and failed attempts, per rejoined client',
+  'storm.token': 'storm: token fetch, per client that fetched one',
+  'storm.upgrade': 'storm: TCP connect and WebSocket upgrade, per rejoined client',
+  'storm.join': 'storm: join_room sent to room_state, per rejoined client',
 } as const;
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'mean'] as const;
 
@@ -46,6 +50,8 @@ export const METRICS: Record<string, { unit: 'ms' | 'ratio' | 'count' | 'per_s' 
   frames: { unit: 'per_s', help: 'transform broadcast frames received per second' },
   sent: { unit: 'per_s', help: 'transforms sent per second' },
   'storm.all': { unit: 'ms', help: 'storm: drop to the last client rejoined (Infinity if some never did)' },
+  'storm.timeouts': { unit: 'count', help: 'storm: connection attempts given up after the connect timeout' },
+  'storm.syn_drops': { unit: 'count', help: 'storm: SYNs dropped on a full accept queue (machine-wide, Linux)' },
   reliable: { unit: 'bool', help: '1 when the generator kept up (load/health.ts), else 0' },
 };
 
@@ -59,7 +65,7 @@ export function parseThreshold(expr: string): Threshold {
   if (!m) throw new TypeError(`threshold "${expr}" is not METRIC OP NUMBER (e.g. p99<50, delivered>0.999)`);
   const metric = canonical(m[1]!);
   const info = METRICS[metric];
-  if (!info) throw new TypeError(`threshold "${expr}": unknown metric "${m[1]}" (known: p50 p90 p99 p99.9 max mean, connect.p99, chat.p99, ping.p99, storm.max, storm, delivered, direct, joined, errors, reconnects, throughput, frames, sent, reliable)`);
+  if (!info) throw new TypeError(`threshold "${expr}": unknown metric "${m[1]}" (known: p50 p90 p99 p99.9 max mean, connect.p99, chat.p99, ping.p99, storm.max, storm, storm.join.p99, storm.timeouts, storm.syn_drops, delivered, direct, joined, errors, reconnects, throughput, frames, sent, reliable)`);
   let value = Number(m[3]);
   const unit = m[4];
   if (unit === 's' || unit === 'ms') {

@@ -1,16 +1,15 @@
 /**
- * A generator thread: its share of the clients, their send schedule, pings and chat, and the
- * tallies it reports to the coordinator (load/run.ts). Runs as a worker_thread, or on the calling
- * thread through a MessageChannel when there are no threads (tests run from source).
+ * A generator: its share of the clients, their send schedule, pings and chat, and the tallies it
+ * reports to the coordinator (load/run.ts). Runs in a process of its own (load/processes.ts), or on
+ * the calling thread through a MessageChannel when there are none (tests run from source).
  */
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
-import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LoadClient } from './client.js';
 import type { ClientHost } from './host.js';
 import { RunClock } from './clock.js';
 import { emptyDeliveryCounters, type MeasureWindow } from './delivery.js';
 import { createHistogram, encode, recordUs, type Histogram } from './histogram.js';
-import type { FromWorker, HistogramName, Progress, ToWorker, WorkerCounters, WorkerSetup } from './messages.js';
+import { STORM_PHASES, WORKER_ENV, type FromWorker, type HistogramName, type Progress, type StormPhase, type ToChild, type ToWorker, type WorkerCounters, type WorkerSetup } from './messages.js';
 import { deviceOfUserId, intervalUs, slotsIn } from './plan.js';
 import { newestDueSlot, SendHeap } from './schedule.js';
 
@@ -22,7 +21,15 @@ const LOOP_RESOLUTION_MS = 10;
 const HISTOGRAMS: HistogramName[] = ['fanout', 'inbound', 'outbound', 'connect', 'chat', 'ping', 'sendLag'];
 
 export function emptyWorkerCounters(): WorkerCounters {
-  return { sent: 0, windowSent: 0, windowSkipped: 0, windowNotJoined: 0, received: 0, frames: 0, windowReceived: 0, windowFrames: 0, chatsSent: 0, chatsEchoed: 0, reconnects: 0, scanFallbacks: 0 };
+  return { sent: 0, windowSent: 0, windowSkipped: 0, windowNotJoined: 0, received: 0, frames: 0, windowReceived: 0, windowFrames: 0, chatsSent: 0, chatsEchoed: 0, reconnects: 0, kills: 0, scanFallbacks: 0 };
+}
+
+/** How a generator talks to its coordinator: the IPC channel of its process, or a MessagePort. */
+export interface WorkerLink {
+  post(msg: FromWorker): void;
+  onMessage(handler: (msg: ToWorker) => void): void;
+  /** Send this last message, then let go of the channel (a process then exits). */
+  close(last: FromWorker): void;
 }
 
 /** Event-loop delay beyond the sampling timer's own period, in ms. */
@@ -32,9 +39,9 @@ export function loopDelayMs(h: IntervalHistogram, percentile: number | 'max'): n
   return Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
 }
 
-export function runWorker(port: MessagePort, setup: WorkerSetup): void {
+export function runWorker(link: WorkerLink, setup: WorkerSetup): void {
   const clock = new RunClock(setup.offsetUs);
-  const post = (msg: FromWorker) => port.postMessage(msg);
+  const post = (msg: FromWorker) => link.post(msg);
   const counters = emptyWorkerCounters();
   const delivery = emptyDeliveryCounters();
   const histograms = Object.fromEntries(HISTOGRAMS.map((n) => [n, createHistogram()])) as Record<HistogramName, Histogram>;
@@ -65,6 +72,7 @@ export function runWorker(port: MessagePort, setup: WorkerSetup): void {
     onJoined: (userId, atUs) => post({ type: 'joined', userId, atUs }),
   };
   const clients = setup.clients.map((p) => new LoadClient(p, host, setup.epochUs, intervals[p.device], setup.chatEveryUs));
+  const byUser = new Map(clients.map((c) => [c.userId, c]));
   const timers: NodeJS.Timeout[] = [];
 
   // ---------------------------------------------------------------- arrivals
@@ -117,6 +125,9 @@ export function runWorker(port: MessagePort, setup: WorkerSetup): void {
   secondLoop.enable();
   let eluMark: EventLoopUtilization = performance.eventLoopUtilization();
   let windowElu: EventLoopUtilization | undefined;
+  // This process's CPU over the window, taken at its edges (on the calling thread the coordinator measures).
+  let cpuAtStart: NodeJS.CpuUsage | undefined;
+  let windowCpuUs = 0;
   const progress = (): Progress => {
     const elu = performance.eventLoopUtilization(eluMark);
     eluMark = performance.eventLoopUtilization();
@@ -148,17 +159,25 @@ export function runWorker(port: MessagePort, setup: WorkerSetup): void {
     secondLoop.disable();
     windowLoop.disable();
     for (const c of clients) c.stop();
-    post({ type: 'stopped' });
-    port.close();
+    link.close({ type: 'stopped' });
   };
 
-  port.on('message', (msg: ToWorker) => {
+  link.onMessage((msg: ToWorker) => {
     switch (msg.type) {
       case 'window':
         window = { startUs: msg.startUs, endUs: msg.endUs, excluded: new Set(msg.excluded) };
         windowLoop.reset();
         windowLoop.enable();
         windowElu = performance.eventLoopUtilization();
+        if (setup.ownProcess) {
+          timers.push(setTimeout(() => (cpuAtStart = process.cpuUsage()), Math.max(0, (msg.startUs - clock.nowUs()) / 1000)));
+          timers.push(
+            setTimeout(() => {
+              const d = process.cpuUsage(cpuAtStart);
+              windowCpuUs = d.user + d.system;
+            }, Math.max(0, (msg.endUs - clock.nowUs()) / 1000)),
+          );
+        }
         return;
       case 'collect':
         windowLoop.disable();
@@ -172,10 +191,16 @@ export function runWorker(port: MessagePort, setup: WorkerSetup): void {
             histograms: Object.fromEntries(HISTOGRAMS.map((n) => [n, encode(histograms[n])])) as Record<HistogramName, string>,
             loopDelay: { p99: loopDelayMs(windowLoop, 99), max: loopDelayMs(windowLoop, 'max') },
             elu: windowElu ? performance.eventLoopUtilization(windowElu).utilization : 0,
+            cpuUs: windowCpuUs,
           },
         });
       case 'storm':
         return storm(msg.atUs, msg.timeoutMs);
+      case 'kill': {
+        const c = byUser.get(msg.userId);
+        if (c?.kill()) counters.kills++;
+        return;
+      }
       case 'stop':
         return stop();
     }
@@ -196,15 +221,47 @@ export function runWorker(port: MessagePort, setup: WorkerSetup): void {
           clearInterval(stormWatch);
           windowLoop.disable();
           const rejoin = createHistogram();
-          for (const c of back) recordUs(rejoin, c.rejoinUs! - atUs);
+          const phases = Object.fromEntries(STORM_PHASES.map((p) => [p, createHistogram()])) as Record<StormPhase, Histogram>;
+          let attempts = 0;
+          let maxAttempts = 0;
+          for (const c of back) {
+            recordUs(rejoin, c.rejoinUs! - atUs);
+            // A token phase only for the clients that fetched one: its count says how many did.
+            for (const p of STORM_PHASES) if (p !== 'token' || c.stormPhases!.token > 0) recordUs(phases[p], c.stormPhases![p]);
+            attempts += c.stormAttempts;
+            maxAttempts = Math.max(maxAttempts, c.stormAttempts);
+          }
           const delta: Record<string, number> = {};
           for (const [code, n] of errors) if (n > (before.get(code) ?? 0)) delta[code] = n - (before.get(code) ?? 0);
           const loopDelay = { p99: loopDelayMs(windowLoop, 99), max: loopDelayMs(windowLoop, 'max') };
-          post({ type: 'storm-report', report: { workerIndex: setup.workerIndex, dropped: dropped.length, rejoined: back.length, rejoin: encode(rejoin), errors: delta, loopDelay } });
+          const encodedPhases = Object.fromEntries(STORM_PHASES.map((p) => [p, encode(phases[p])])) as Record<StormPhase, string>;
+          post({ type: 'storm-report', report: { workerIndex: setup.workerIndex, dropped: dropped.length, rejoined: back.length, rejoin: encode(rejoin), phases: encodedPhases, attempts, maxAttempts, errors: delta, loopDelay } });
         }, 20);
       }, Math.max(0, (atUs - clock.nowUs()) / 1000)),
     );
   }
 }
 
-if (!isMainThread && (workerData as Partial<WorkerSetup> | null)?.rtgwLoadWorker) runWorker(parentPort!, workerData as WorkerSetup);
+// ---------------------------------------------------------------- as a generator process
+if (process.env[WORKER_ENV] === '1' && process.send) {
+  const send = process.send.bind(process);
+  process.on('uncaughtException', (err) => {
+    send({ type: 'fatal', message: err.stack ?? err.message } satisfies FromWorker, () => process.exit(1));
+  });
+  process.once('message', (first: ToChild) => {
+    if (first.type !== 'setup') throw new Error(`a generator process expects its setup first, got ${first.type}`);
+    runWorker(
+      {
+        post: (msg) => send(msg),
+        onMessage: (handler) => process.on('message', handler),
+        close: (last) =>
+          send(last, () => {
+            process.disconnect();
+            // Sockets still closing may hold the loop a little; the coordinator kills after a few seconds anyway.
+            setTimeout(() => process.exit(0), 1000).unref();
+          }),
+      },
+      first.setup,
+    );
+  });
+}

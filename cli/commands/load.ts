@@ -10,7 +10,7 @@ import { intOption, urlOption } from '../options.js';
 /**
  * Exit codes of `rtgw load`. 0: the run completed and every threshold held (errors alone do not
  * fail a run; `--threshold errors<1` makes them). 1: no measurement (target unreachable, nobody
- * could join, a generator thread died). 2: bad usage. 99: a threshold was breached (k6's code).
+ * could join, a generator process died). 2: bad usage. 99: a threshold was breached (k6's code).
  */
 export const LoadExitCode = { ...ExitCode, THRESHOLDS: 99 } as const;
 
@@ -39,8 +39,11 @@ function workersOption(value: string): number | 'auto' {
 }
 
 /** The parsed flags: the generator's own options (one definition), plus what only the CLI has. */
-type LoadFlags = Pick<LoadOptions, 'url' | 'rooms' | 'clientsPerRoom' | 'rate' | 'chatEvery' | 'duration' | 'ramp' | 'mobileRatio' | 'sample' | 'workers' | 'drain'> & {
+type LoadFlags = Pick<LoadOptions, 'url' | 'clientsPerRoom' | 'rate' | 'chatEvery' | 'duration' | 'ramp' | 'mobileRatio' | 'killEvery' | 'sample' | 'workers' | 'drain'> & {
+  rooms?: number;
+  clients?: number;
   storm?: boolean;
+  maxRejoinMs?: number;
   json?: string;
   threshold?: Threshold[];
 };
@@ -50,8 +53,9 @@ export function registerLoad(program: Command): void {
     .command('load')
     .description('generate load on a gateway: rooms of clients streaming transforms; fan-out latency, delivery, reconnect storms')
     .requiredOption('--url <url>', 'gateway base URL (tokens from POST <url>/rooms/join)', urlOption)
-    .requiredOption('--rooms <n>', 'number of rooms', intOption(1, 10_000))
-    .requiredOption('--clients-per-room <n>', 'clients in each room', intOption(1, 1000))
+    .option('--rooms <n>', 'number of rooms (of --clients-per-room each); or give --clients', intOption(1, 10_000))
+    .option('--clients <n>', 'clients in all, in rooms of --clients-per-room (the last rooms one short); or give --rooms', intOption(1, 200_000))
+    .option('--clients-per-room <n>', 'clients in each room', intOption(1, 1000), LOAD_DEFAULTS.clientsPerRoom)
     .option('--rate <hz>', 'transforms per second per client, capped at 20 desktop / 15 mobile; 0: idle', numberOption(0, 60), LOAD_DEFAULTS.rate)
     .option('--chat-every <s>', "seconds between one client's chat messages (0: none; at least 2)", numberOption(0, 3600), LOAD_DEFAULTS.chatEvery)
     .option('--duration <s>', 'seconds measured, once every client joined', numberOption(0.5, 86_400), LOAD_DEFAULTS.duration)
@@ -59,9 +63,11 @@ export function registerLoad(program: Command): void {
     .option('--mobile-ratio <f>', 'fraction of mobile clients (15/s)', numberOption(0, 1), LOAD_DEFAULTS.mobileRatio)
     .option('--json <file>', 'write the full result as JSON')
     .option('--threshold <expr...>', 'pass/fail criteria, e.g. p99<50 delivered>0.999 connect.p99<1s (exit 99 when one fails)', thresholdOption)
+    .option('--kill-every <s>', "drop one client's socket abruptly every S seconds during the window (it reconnects; 0: never)", numberOption(0, 3600), LOAD_DEFAULTS.killEvery)
     .option('--storm', 'after the window, drop every socket at once and measure until all have rejoined')
+    .option('--max-rejoin-ms <ms>', 'with --storm: fail (exit 99) unless every client rejoined within this many ms (the threshold storm<=MS)', intOption(1, 3_600_000))
     .option('--sample <f>', 'fraction of clients that measure what they receive (the rest only count frames): less generator CPU on a shared box', numberOption(0.001, 1), LOAD_DEFAULTS.sample)
-    .option('--workers <n>', 'generator threads (auto: one per core, at most 4; 0: the main thread)', workersOption, LOAD_DEFAULTS.workers)
+    .option('--workers <n>', 'generator processes (auto: one per core, at most 4; 0: this process)', workersOption, LOAD_DEFAULTS.workers)
     .option('--drain <s>', 'seconds after the window during which late transforms still count', numberOption(0, 60), LOAD_DEFAULTS.drain)
     .addHelpText(
       'after',
@@ -69,13 +75,22 @@ export function registerLoad(program: Command): void {
         '  $ rtgw load --url http://localhost:8080 --rooms 5 --clients-per-room 10 --rate 20 --duration 10 --json out.json\n' +
         '  $ rtgw load --url http://localhost:8080 --rooms 50 --clients-per-room 20 --threshold "p99<100" "delivered>0.999"\n' +
         '  $ rtgw load --url http://localhost:8080 --rooms 50 --clients-per-room 20 --duration 5 --storm --threshold "storm<3s"\n' +
+        '  $ rtgw load --url http://localhost:8080 --clients 200 --duration 2 --storm --max-rejoin-ms 3000\n' +
         '\nExit codes: 0 done (thresholds met), 1 no measurement (unreachable, nobody joined), 2 bad usage, 99 a threshold failed.\n' +
         'Definitions of latency, expected and delivered: load/README.md.',
     )
     .action(async (flags: LoadFlags) => {
       let options: LoadOptions;
+      const thresholds = [...(flags.threshold ?? [])];
       try {
-        options = resolveLoadOptions({ ...flags, storm: flags.storm ?? false });
+        if (flags.rooms === undefined && flags.clients === undefined) throw new TypeError('give the size: --rooms N (of --clients-per-room) or --clients N');
+        if (flags.rooms !== undefined && flags.clients !== undefined) throw new TypeError('give --rooms or --clients, not both');
+        if (flags.maxRejoinMs !== undefined) {
+          if (!flags.storm) throw new TypeError('--max-rejoin-ms needs --storm');
+          thresholds.push(parseThreshold(`storm<=${flags.maxRejoinMs}ms`));
+        }
+        const { threshold: _t, json: _j, maxRejoinMs: _m, ...generator } = flags;
+        options = resolveLoadOptions({ ...generator, storm: flags.storm ?? false });
       } catch (err) {
         throw new CliError((err as Error).message, LoadExitCode.USAGE);
       }
@@ -84,7 +99,7 @@ export function registerLoad(program: Command): void {
       const live = liveStatus(statusLine);
       let result;
       try {
-        result = await runLoad({ ...options, thresholds: flags.threshold ?? [] }, { onStatus: live.update });
+        result = await runLoad({ ...options, thresholds }, { onStatus: live.update });
       } catch (err) {
         live.end();
         if (err instanceof LoadError) throw new CliError(err.message, LoadExitCode.FAILURE);
@@ -95,13 +110,18 @@ export function registerLoad(program: Command): void {
       if (flags.json) await writeFile(flags.json, `${JSON.stringify(result, null, 2)}\n`);
       const failed = result.thresholds.filter((t) => !t.ok);
       if (failed.length) {
-        const list = failed.map((t) => `${t.expr} (was ${Number.isNaN(t.actual) ? 'no value' : round(t.actual)})`).join(', ');
+        const list = failed.map((t) => `${t.expr} (was ${wasValue(t.metric, t.actual)})`).join(', ');
         throw new CliError(`thresholds not met: ${list}`, LoadExitCode.THRESHOLDS);
       }
     });
 }
 
-const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 10_000) / 10_000 : n);
+function wasValue(metric: string, actual: number): string {
+  if (Number.isNaN(actual)) return 'no value';
+  // The storm's time to the last rejoin is infinite when some client never rejoined.
+  if (!Number.isFinite(actual)) return metric === 'storm.all' ? 'never: not every client rejoined' : String(actual);
+  return String(Math.round(actual * 10_000) / 10_000);
+}
 
 /** One rewritten line on a terminal; a plain line every few seconds otherwise (CI logs). */
 function liveStatus(statusLine: (s: LiveStatus) => string) {

@@ -41,7 +41,9 @@ describe('rtgw load', () => {
     expect(json.latency.fanout.count).toBeGreaterThan(0);
     expect(json.delivery.ratio).toBeGreaterThan(0.9);
     expect(json.delivery.expected).toBeGreaterThan(0);
-    expect(json.generator.workers).toBeGreaterThan(0); // the built CLI uses worker threads
+    // The built CLI forks generator processes, and counts their CPU with its own.
+    expect(json.generator.workers).toBeGreaterThan(0);
+    expect(json.generator.cpuCores).toBeGreaterThan(0);
     expect(json.thresholds).toEqual([expect.objectContaining({ expr: 'delivered>0.9', ok: true })]);
   });
 
@@ -56,11 +58,35 @@ describe('rtgw load', () => {
     expect(stdout).toMatch(/pass {2}errors<1/);
   });
 
+  it('--storm --max-rejoin-ms: a storm within the limit exits 0 and shows where the rejoin time went', async () => {
+    const gw = await startTestGateway();
+    const out = join(await mkdtemp(join(tmpdir(), 'rtgw-load-')), 'storm.json');
+    const { code, stdout } = await run(['--url', gw.url, '--clients', '40', '--duration', '1', '--ramp', '1', '--drain', '1', '--storm', '--max-rejoin-ms', '20000', '--json', out]);
+    expect(code).toBe(LoadExitCode.OK);
+    expect(stdout).toMatch(/\nstorm +40 dropped, 40 rejoined; all within [\d.]+ ms \(p50 [\d.]+ ms\); \d+ connect timeouts, (\d+ SYN drops|SYN drops unknown); attempts per client [\d.]+ \(max \d+\); tokens reused\n/);
+    for (const phase of ['wait \\(backoff\\)', 'upgrade', 'join -> room_state']) expect(stdout).toMatch(new RegExp(`\\n {4}${phase} +40 `));
+    expect(stdout).toMatch(/\n {2}pass {2}storm<=20000ms /);
+    const json = JSON.parse(await readFile(out, 'utf8')) as LoadResult;
+    expect(json.options).toMatchObject({ rooms: 2, clients: 40, clientsPerRoom: 20 });
+    expect(json.storm).toMatchObject({ dropped: 40, rejoined: 40 });
+    expect(json.storm!.phases.join.count).toBe(40);
+  });
+
+  it('--storm --max-rejoin-ms: a storm slower than the limit exits 99 with one line naming it', async () => {
+    const gw = await startTestGateway();
+    const { code, stderr } = await run(['--url', gw.url, '--clients', '20', '--duration', '1', '--ramp', '0.5', '--drain', '0', '--storm', '--max-rejoin-ms', '1']);
+    expect(code).toBe(LoadExitCode.THRESHOLDS);
+    expect(stderr.trim().split('\n').at(-1)).toMatch(/^rtgw: thresholds not met: storm<=1ms \(was [\d.]+\)$/);
+  });
+
   it.each([
     [['--url', 'http://127.0.0.1:1', '--rooms', '1', '--clients-per-room', '1', '--threshold', 'latency<5'], /--threshold.*unknown metric "latency"/],
     [['--url', 'http://127.0.0.1:1', '--rooms', '0', '--clients-per-room', '1'], /--rooms.*whole number from 1/],
     [['--url', 'http://127.0.0.1:1', '--rooms', '1', '--clients-per-room', '1', '--chat-every', '1'], /chatEvery must be 0 or >= 2 s/],
     [['--rooms', '1', '--clients-per-room', '1'], /required option '--url <url>'/],
+    [['--url', 'http://127.0.0.1:1'], /give the size: --rooms N \(of --clients-per-room\) or --clients N/],
+    [['--url', 'http://127.0.0.1:1', '--rooms', '2', '--clients', '40'], /give --rooms or --clients, not both/],
+    [['--url', 'http://127.0.0.1:1', '--clients', '40', '--max-rejoin-ms', '3000'], /--max-rejoin-ms needs --storm/],
   ])('%j is a usage error: exit 2, one line', async (args, message) => {
     const { code, stderr } = await run(args);
     expect(code).toBe(LoadExitCode.USAGE);

@@ -65,7 +65,7 @@ describe('ReceiverCoverage', () => {
 });
 
 describe('plan', () => {
-  const plan = buildPlan({ runId: 'load-test1', rooms: 3, clientsPerRoom: 4, mobileRatio: 0.25, rampStartUs: 1_000_000, rampUs: 1_200_000, rate: 20, sample: 1 });
+  const plan = buildPlan({ runId: 'load-test1', clients: 12, rooms: 3, mobileRatio: 0.25, rampStartUs: 1_000_000, rampUs: 1_200_000, rate: 20, sample: 1 });
 
   it('ids are protocol ids, rooms fill side by side, arrivals are evenly spaced', () => {
     expect(plan).toHaveLength(12);
@@ -84,7 +84,7 @@ describe('plan', () => {
   });
 
   it('a measuring sample is spread over every room, whatever the room count', () => {
-    const big = buildPlan({ runId: 'load-test2', rooms: 50, clientsPerRoom: 20, mobileRatio: 0, rampStartUs: 0, rampUs: 0, rate: 20, sample: 0.25 });
+    const big = buildPlan({ runId: 'load-test2', clients: 1000, rooms: 50, mobileRatio: 0, rampStartUs: 0, rampUs: 0, rate: 20, sample: 0.25 });
     const measured = big.filter((c) => c.measured);
     expect(measured.length).toBeGreaterThanOrEqual(240);
     expect(measured.length).toBeLessThanOrEqual(260);

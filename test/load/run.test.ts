@@ -1,5 +1,5 @@
 /**
- * Short load runs on the calling thread (from source there are no worker files): against an
+ * Short load runs in the calling process (from source there is no compiled generator to fork): against an
  * in-process gateway, against the bare relay, and a small reconnect storm. A few seconds each:
  * they prove the accounting, not the gateway's speed.
  */
@@ -58,13 +58,42 @@ describe('runLoad', () => {
     });
   });
 
-  it('--storm: every client dropped at once rejoins, and the time until the last one is reported', async () => {
+  it('--storm: every client dropped at once rejoins; the time until the last one, and where it went, are reported', async () => {
     const gw = await startTestGateway();
     const r = await runLoad({ url: gw.url, rooms: 2, clientsPerRoom: 3, ...SHORT, duration: 1, storm: true, stormTimeout: 10 });
-    expect(r.storm).toMatchObject({ dropped: 6, rejoined: 6 });
-    expect(r.storm!.allRejoinedMs).toBeGreaterThan(0);
-    expect(r.storm!.allRejoinedMs).toBeLessThan(10_000);
-    expect(r.storm!.rejoin.count).toBe(6);
+    const s = r.storm!;
+    expect(s).toMatchObject({ dropped: 6, rejoined: 6, connectTimeouts: 0, attempts: { mean: 1, max: 1 }, generatorReliable: true });
+    expect(s.allRejoinedMs).toBeGreaterThan(0);
+    expect(s.allRejoinedMs).toBeLessThan(10_000);
+    expect(s.rejoin.count).toBe(6);
+    // Every rejoined client has a wait, an upgrade and a join; the held token was reused, so nobody fetched one.
+    expect([s.phases.wait.count, s.phases.upgrade.count, s.phases.join.count, s.phases.token.count]).toEqual([6, 6, 6, 0]);
+    expect(s.phases.join.p50).toBeGreaterThan(0);
+    // The phases are the parts of each rejoin: none is longer than the longest rejoin.
+    for (const phase of [s.phases.wait, s.phases.upgrade, s.phases.join]) expect(phase.max).toBeLessThanOrEqual(s.rejoin.max + 0.01);
+    // The gateway's own view of the storm: it refused no upgrade.
+    expect(s.gateway?.refused).toEqual({});
+    if (s.synDrops !== undefined) expect(s.synDrops).toBeGreaterThanOrEqual(0);
+  });
+
+  it('kills during the window: each drops a joined socket, which reconnects, and the senders stay covered', async () => {
+    const gw = await startTestGateway();
+    const r = await runLoad({ url: gw.url, clients: 6, clientsPerRoom: 3, ...SHORT, duration: 2, killEvery: 0.25 });
+    expect(r.options.rooms).toBe(2);
+    expect(r.kills).toBeGreaterThanOrEqual(4);
+    expect(r.reconnects).toBeGreaterThanOrEqual(r.kills);
+    // A killed sender's missed slots are covered by its first transform after it is back (or its room_state).
+    expect(r.delivery.ratio).toBeGreaterThan(0.95);
+    expect(r.errorCount).toBe(0);
+  });
+
+  it('sized by clients: rooms of clientsPerRoom, the last ones a client short; both sizes must agree', async () => {
+    const gw = await startTestGateway();
+    const r = await runLoad({ url: gw.url, clients: 7, clientsPerRoom: 3, ...SHORT, duration: 1 });
+    expect(r.options).toMatchObject({ rooms: 3, clients: 7 });
+    expect(r.clients).toMatchObject({ planned: 7, joined: 7 });
+    await expect(runLoad({ url: gw.url, clients: 7, rooms: 2, clientsPerRoom: 3, ...SHORT })).rejects.toThrow('7 clients do not make 2 rooms of 3: give rooms or clients');
+    await expect(runLoad({ url: gw.url, ...SHORT })).rejects.toThrow('give the size: rooms (of clientsPerRoom) or clients');
   });
 
   it('an unreachable target is a LoadError naming it', async () => {
