@@ -86,8 +86,11 @@ export class ClusterBackend implements RedisBackend {
       shardedSubscribers: true,
       // Fail fast while a shard (or the cluster) is down, as on one Redis: no command waits in a queue.
       enableOfflineQueue: false,
-      // Commands issued in one tick for the same shard leave in one pipeline.
+      // Commands issued in one tick for the same shard leave in one pipeline. Not (S)SUBSCRIBE:
+      // ioredis 5.11 leaves those out for classic channels only, and a pipelined SSUBSCRIBE takes the
+      // commands queued with it onto the subscriber connection ("Connection in subscriber mode").
       enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands: ['ssubscribe', 'sunsubscribe'],
       clusterRetryStrategy: (attempt) => Math.min(attempt * 50, 1_000),
       // A periodic look at the slot map too: a failover is also found when nothing is being sent.
       slotsRefreshInterval: 2_000,
