@@ -3,6 +3,7 @@ import authReject from './auth-reject.js';
 import block from './block.js';
 import chaos from './chaos.js';
 import chatLimits from './chat-limits.js';
+import clusterFailover from './cluster-failover.js';
 import multiNode from './multi-node.js';
 import rateLimit from './rate-limit.js';
 import reconnect from './reconnect.js';
@@ -26,6 +27,7 @@ export const scenarios: Scenario[] = [
   multiNode,
   serverRestart,
   redisRestart,
+  clusterFailover,
   rollingDeploy,
   chaos,
 ];

@@ -29,6 +29,9 @@ export interface ClusterNode {
   readonly running: boolean;
   /** SIGKILL (no shutdown at all) and wait until the process is gone. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: frozen, its sockets open (a replica that falls behind). */
+  pause(): void;
+  resume(): void;
 }
 
 export interface ClusterShard {
@@ -114,6 +117,8 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
       return child.exitCode === null && child.signalCode === null;
     },
     kill: () => stopChild(children.get(port)!, 'SIGKILL'),
+    pause: () => void children.get(port)!.kill('SIGSTOP'),
+    resume: () => void children.get(port)!.kill('SIGCONT'),
   }));
   const connect = (key: string) => {
     const [host, port] = key.split(':');
