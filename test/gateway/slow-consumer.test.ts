@@ -94,7 +94,7 @@ describe('a socket that stops reading', () => {
     const gw = await spawnGateway(['--port', '0', '--max-outbound-bytes', String(MiB), '--ping-interval-ms', '120000'], { RTGW_FAULTS: 'no-budgets' });
     children.push(gw);
     await busyRoom(gw.url, 'busy');
-    const run = await stalledReader(gw, 'busy', { maxMs: 30_000, stopAtGrowth: 512 * MiB, afterCloseMs: 3000 });
+    const run = await stalledReader(gw, 'busy', { maxMs: 30_000, stopAtGrowth: 512 * MiB, afterCloseMs: 1000 });
     expect(run.closed).toBe(true);
     expect(run.elapsedMs).toBeLessThan(30_000);
     expect(run.rssGrowth).toBeLessThan(64 * MiB);
