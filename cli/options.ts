@@ -35,3 +35,11 @@ export function redisUrlOption(value: string): string {
     throw new InvalidArgumentError('expected a Redis URL such as redis://127.0.0.1:6379');
   }
 }
+
+/** `host:port,host:port` (Redis Cluster seed nodes); returned as given. */
+export function redisClusterOption(value: string): string {
+  const nodes = value.split(',').map((n) => n.trim());
+  const bad = nodes.find((n) => !/^(\[[^\]]+\]|[^\s:,[\]]+):\d{1,5}$/.test(n) || Number(n.slice(n.lastIndexOf(':') + 1)) > 65_535);
+  if (bad !== undefined) throw new InvalidArgumentError(`expected host:port,host:port (Redis Cluster seed nodes), not ${JSON.stringify(bad)}`);
+  return nodes.join(',');
+}

@@ -28,6 +28,12 @@ export const GatewayConfigSchema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   /** Redis URL; unset means the embedded in-memory store. */
   redisUrl: z.string().url().optional(),
+  /** Redis Cluster seed nodes, `host:port,host:port` (the client discovers the rest); not with `redisUrl`. */
+  redisClusterNodes: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) => (typeof v === 'string' ? v.split(',').map((n) => n.trim()).filter(Boolean) : v))
+    .pipe(z.array(z.string().regex(/^(\[[^\]]+\]|[^\s:,[\]]+):\d{1,5}$/, 'must be host:port,host:port')).min(1, 'must name at least one host:port'))
+    .optional(),
   /** Prefix of every Redis key and channel. */
   keyPrefix: z.string().min(1).max(64).default('rtgw:'),
   /** This node's id (logs, presence leases). */
@@ -133,6 +139,7 @@ export const configSources: Record<keyof GatewayConfigInput, { flag?: string; en
   port: { flag: '--port', env: 'RTGW_PORT' },
   host: { flag: '--host', env: 'RTGW_HOST' },
   redisUrl: { flag: '--redis', env: 'REDIS_URL' },
+  redisClusterNodes: { flag: '--redis-cluster', env: 'REDIS_CLUSTER_NODES' },
   keyPrefix: { flag: '--key-prefix', env: 'RTGW_KEY_PREFIX' },
   nodeId: { flag: '--node-id', env: 'RTGW_NODE_ID' },
   jwtSecret: { flag: '--jwt-secret', env: 'RTGW_JWT_SECRET' },
@@ -209,6 +216,7 @@ export function resolveConfig(explicit: GatewayConfigInput = {}, env: GatewayCon
   const c = parsed.data;
   const keyOptions = [c.jwtSecret, c.jwtPublicKey, c.jwksUrl].filter(Boolean).length;
   if (keyOptions > 1) throw new ConfigError('give only one of --jwt-secret, --jwt-public-key, --jwks-url');
+  if (c.redisUrl && c.redisClusterNodes) throw new ConfigError('give only one of --redis / REDIS_URL (one Redis) and --redis-cluster / REDIS_CLUSTER_NODES (a Redis Cluster)');
   if (c.jwtSecretPrevious && !c.jwtSecret) throw new ConfigError('--jwt-secret-previous / RTGW_JWT_SECRET_PREVIOUS needs the current --jwt-secret too');
   if (c.production && keyOptions === 0) {
     throw new ConfigError('production needs a verification key: --jwt-secret, --jwt-public-key or --jwks-url');

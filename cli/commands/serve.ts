@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
 import type { GatewayConfigInput } from '../../gateway/index.js';
 import { CliError } from '../errors.js';
-import { intOption, redisUrlOption } from '../options.js';
+import { intOption, redisClusterOption, redisUrlOption } from '../options.js';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the gateway (in-memory store unless --redis / REDIS_URL is given)')
+    .description('run the gateway (in-memory store unless --redis / REDIS_URL or --redis-cluster / REDIS_CLUSTER_NODES is given)')
     .option('--port <n>', 'TCP port [env RTGW_PORT] (default 8080)', intOption(0, 65535))
     .option('--host <addr>', 'address to bind [env RTGW_HOST] (default 0.0.0.0)')
     .option('--redis <url>', 'Redis URL; several nodes on one Redis form a cluster [env REDIS_URL]', redisUrlOption)
+    .option('--redis-cluster <nodes>', 'or a Redis Cluster: seed nodes host:port,host:port (rooms on sharded pub/sub) [env REDIS_CLUSTER_NODES]', redisClusterOption)
     .option('--key-prefix <p>', 'prefix of Redis keys and channels [env RTGW_KEY_PREFIX] (default rtgw:)')
     .option('--node-id <id>', 'this node\'s id [env RTGW_NODE_ID] (default host-pid-random)')
     .option('--jwt-secret <s>', 'HS256 secret shared with the token issuer [env RTGW_JWT_SECRET] (generated per process in development)')
@@ -42,12 +43,12 @@ export function registerServe(program: Command): void {
     .option('--max-token-age <s>', 'oldest token accepted, by its iat, in seconds [env RTGW_MAX_TOKEN_AGE] (default 86400)', intOption(1, 30 * 86_400))
     .option('--admin-token <t>', 'bearer token for /admin routes [env RTGW_ADMIN_TOKEN] (generated in development)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent [env RTGW_LOG_LEVEL] (default info)')
-    .addHelpText('after', '\nExamples:\n  $ rtgw serve\n  $ rtgw serve --port 18080 --redis redis://127.0.0.1:6379 --jwt-secret "$SECRET"\n  $ NODE_ENV=production RTGW_JWT_SECRET=… REDIS_URL=redis://redis:6379 rtgw serve')
+    .addHelpText('after', '\nExamples:\n  $ rtgw serve\n  $ rtgw serve --port 18080 --redis redis://127.0.0.1:6379 --jwt-secret "$SECRET"\n  $ rtgw serve --redis-cluster 10.0.0.1:7000,10.0.0.2:7000 --jwt-secret "$SECRET"\n  $ NODE_ENV=production RTGW_JWT_SECRET=… REDIS_URL=redis://redis:6379 rtgw serve')
     .action(async (_opts, cmd: Command) => {
       const opts = cmd.opts();
       // Only what was typed on the command line overrides the environment.
       const explicit: Record<string, unknown> = {};
-      const renamed: Record<string, string> = { redis: 'redisUrl', tokenTtl: 'tokenTtlSeconds', maxTokenAge: 'maxTokenAgeS' };
+      const renamed: Record<string, string> = { redis: 'redisUrl', redisCluster: 'redisClusterNodes', tokenTtl: 'tokenTtlSeconds', maxTokenAge: 'maxTokenAgeS' };
       for (const key of Object.keys(opts)) {
         if (cmd.getOptionValueSource(key) === 'cli') explicit[renamed[key] ?? key] = opts[key];
       }
@@ -67,7 +68,7 @@ export function registerServe(program: Command): void {
       const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
       const lines = [
         `rtgw listening on http://${shownHost}:${gateway.port} (WebSocket ws://${shownHost}:${gateway.port}/realtime)`,
-        `store: ${gateway.store.kind === 'redis' ? `redis ${redactUrl(config.redisUrl!)} (prefix ${config.keyPrefix})` : 'in-memory (single node; use --redis for several)'}  node: ${config.nodeId}`,
+        `store: ${storeLine(config)}  node: ${config.nodeId}`,
       ];
       if (config.devIssuer) lines.push(`development issuer on: POST http://${shownHost}:${gateway.port}/rooms/join`);
       if (config.devIssuer) lines.push(webDir ? `demo page: http://${shownHost}:${gateway.port}/` : 'demo page: not built (npm run build)');
@@ -89,6 +90,12 @@ export function registerServe(program: Command): void {
         process.on('SIGTERM', () => stop('SIGTERM'));
       });
     });
+}
+
+function storeLine(config: { redisUrl?: string; redisClusterNodes?: string[]; keyPrefix: string }): string {
+  if (config.redisClusterNodes) return `redis cluster ${config.redisClusterNodes.join(',')} (prefix ${config.keyPrefix})`;
+  if (config.redisUrl) return `redis ${redactUrl(config.redisUrl)} (prefix ${config.keyPrefix})`;
+  return 'in-memory (single node; use --redis or --redis-cluster for several)';
 }
 
 function redactUrl(url: string): string {
