@@ -219,7 +219,7 @@ describe('transform limits end to end (real sockets and timers)', () => {
     expect(sender.ws.readyState).toBe(WebSocket.OPEN); // 200 Hz for 3 s is far past the limit, but not sustained abuse
   });
 
-  it('a desktop sender at 20 Hz ±10 ms jitter: at most 0.1 % superseded (rate_limited), and none without jitter at 18 Hz', async () => {
+  it('a desktop sender at 20 Hz ±10 ms jitter over real sockets: (almost) nothing superseded, everything else seen', async () => {
     const gw = await startTestGateway();
     const { client: sender } = await joinAs(gw.url, 'lobby', 'sender');
     const { client: observer } = await joinAs(gw.url, 'lobby', 'observer');
@@ -227,8 +227,10 @@ describe('transform limits end to end (real sockets and timers)', () => {
     const sent = await sendAt(sender, 20, 10, 4000);
     await observer.next('avatar_transform_broadcast', (m) => m.transforms.some((t) => t.seq === sent));
     const dropped = await dropsOf(gw.url, 'rate_limited');
-    // Real timers fire late under load, so a few may bunch up; 0.1 % of 80 rounds down to none.
-    expect(dropped).toBeLessThanOrEqual(Math.floor(sent * 0.001));
+    // The 0.1 % is checked exactly on the simulated clock above. Here the sender's timers and the
+    // flush share a loaded machine and can fire late together, bunching three sends into one flush:
+    // allow a few (about 2 % of 80), which the old limiter's 4–7 % would still exceed.
+    expect(dropped).toBeLessThanOrEqual(2);
     expect(seen.seqs.length).toBe(sent - dropped);
   });
 
