@@ -92,6 +92,11 @@ export class ClusterBackend implements RedisBackend {
       enableAutoPipelining: true,
       autoPipeliningIgnoredCommands: ['ssubscribe', 'sunsubscribe'],
       clusterRetryStrategy: (attempt) => Math.min(attempt * 50, 1_000),
+      // A command for a shard whose master is gone is retried (MOVED to the dead node, connection
+      // refused, 100 ms, again) only a few times: it fails in about 0.4 s instead of 1.6 s, as on
+      // one Redis calls fail fast while it is down. A MOVED after a failover or a resharding needs one or two.
+      maxRedirections: 4,
+      retryDelayOnFailover: 100,
       // A periodic look at the slot map too: a failover is also found when nothing is being sent.
       slotsRefreshInterval: 2_000,
       natMap: options.natMap,

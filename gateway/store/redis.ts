@@ -10,7 +10,8 @@
  * of its own; an entry that a concurrent removal took away is written again by the join that needs
  * it, and every reconciliation re-asserts the entries of the reconciling node. A crash between two
  * calls leaves a stale index entry (which costs one empty look later), not a member that no reaper
- * can find.
+ * can find. Index writes never fail the call they serve (a room's shard may be up while an index's
+ * is failing over): what they miss, the writer's next reconciliation re-asserts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Cluster, NatMap, Redis } from 'ioredis';
@@ -162,7 +163,9 @@ export class RedisStore implements Store {
     const { keys } = this;
     const cmd = this.commands();
     // Index entries first (see the header): if this process dies after them, they are merely stale.
-    await Promise.all([cmd.sadd(keys.rooms, roomId), cmd.sadd(keys.nodeRooms(member.nodeId), roomId)]);
+    // Not a condition of the join: on a cluster they may live on a shard that is failing over while
+    // the room's is fine, and the next reconciliation writes them again.
+    await this.afterwards(cmd.sadd(keys.rooms, roomId), cmd.sadd(keys.nodeRooms(member.nodeId), roomId));
     const reply = await cmd.rtgwAddMember(keys.members(roomId), keys.byNode(roomId), member.userId, JSON.stringify(member), maxSize, member.nodeId);
     if (reply[0] === 'full') {
       if (reply[1] === 0) await this.afterwards(this.forgetNodeRoom(member.nodeId, roomId));
@@ -198,7 +201,7 @@ export class RedisStore implements Store {
   async restoreMember(roomId: string, userId: string, sessionId: string, previous: MemberRecord | undefined): Promise<boolean> {
     const { keys } = this;
     const cmd = this.commands();
-    if (previous) await Promise.all([cmd.sadd(keys.rooms, roomId), cmd.sadd(keys.nodeRooms(previous.nodeId), roomId)]);
+    if (previous) await this.afterwards(cmd.sadd(keys.rooms, roomId), cmd.sadd(keys.nodeRooms(previous.nodeId), roomId));
     const reply = await cmd.rtgwRestoreMember(keys.members(roomId), keys.transforms(roomId), keys.byNode(roomId), userId, sessionId, previous ? JSON.stringify(previous) : '');
     if (reply[0] === 0) return false;
     const [, nodeId, nodeLeft, roomLeft] = reply;
