@@ -1,7 +1,8 @@
 /**
  * The store on a real Redis Cluster (three masters, one replica each, started by this file): the
  * whole store contract, and where things live: a room's channel on the shard that owns the room's
- * slot (sharded pub/sub, not broadcast), rooms spread over every shard.
+ * slot (sharded pub/sub, not broadcast), rooms spread over every shard. Then gateway nodes on the
+ * same cluster, and `rtgw block --redis-cluster`. (A failover: store.cluster-failover.test.ts.)
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,9 @@ import { freePort } from './helpers/redis-server.js';
 import { deleteClusterKeys, startRedisCluster, type RedisCluster } from './helpers/redis-cluster.js';
 import { uniquePrefix } from './helpers/redis.js';
 import { member, Recorder, storeContract } from './helpers/store-contract.js';
+import { runCli } from './helpers/cli.js';
+import { closeTestGateways, startTestGateway } from './helpers/gateway.js';
+import { joinAs } from './helpers/ws-client.js';
 
 const quiet: StoreLogger = { warn: () => {}, error: () => {} };
 let cluster: RedisCluster;
@@ -147,5 +151,46 @@ describe('RedisStore on Redis Cluster', () => {
     await expect(store.start(new Recorder())).rejects.toThrow(new RegExp(`^Redis Cluster at ${seed} is unreachable: not ready within 300 ms`));
     expect(performance.now() - t0).toBeLessThan(1_000);
     expect(await store.checkReady(100)).toBe(false);
+  });
+});
+
+describe('rtgw nodes on the Redis Cluster', () => {
+  const R = [0, 0, 0, 1];
+  let keyPrefix = uniquePrefix('cluster-gw');
+  afterEach(async () => {
+    await closeTestGateways();
+    await deleteClusterKeys(cluster, keyPrefix);
+  });
+
+  it("members on different nodes see each other's joins, transforms, chat and leaves", async () => {
+    keyPrefix = uniquePrefix('cluster-gw');
+    const a = await startTestGateway({ redisClusterNodes: cluster.seeds.slice(0, 2), keyPrefix, nodeId: 'node-a' });
+    const b = await startTestGateway({ redisClusterNodes: cluster.seeds.slice(3, 5), keyPrefix, nodeId: 'node-b' });
+    const { client: alice } = await joinAs(a.url, 'lobby', 'alice');
+    const { client: bob, state } = await joinAs(b.url, 'lobby', 'bob');
+    expect(state.members.map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
+    expect((await alice.next('member_joined')).member.userId).toBe('bob');
+    alice.send({ type: 'avatar_transform', p: [1, 2, 3], r: R, seq: 1 });
+    expect((await bob.next('avatar_transform_broadcast')).transforms[0]).toMatchObject({ userId: 'alice', p: [1, 2, 3], seq: 1 });
+    bob.send({ type: 'chat_send', text: 'hi from b', clientMsgId: 'm1' });
+    expect(await alice.next('chat_broadcast')).toMatchObject({ text: 'hi from b', userId: 'bob' });
+    bob.send({ type: 'leave_room' });
+    expect(await alice.next('member_left')).toEqual({ type: 'member_left', userId: 'bob', reason: 'left' });
+    const ready = await fetch(`${a.url}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', store: 'redis', node: 'node-a' }]);
+  });
+
+  it('rtgw block --redis-cluster changes a blocklist that every node reads', async () => {
+    keyPrefix = uniquePrefix('cluster-cli');
+    const seeds = cluster.seeds.slice(1, 3).join(',');
+    expect(await runCli(['block', 'carol', 'dave', '--redis-cluster', seeds, '--key-prefix', keyPrefix])).toMatchObject({ code: 0, stdout: 'carol blocks: dave\n' });
+    expect(await runCli(['block', 'carol', 'erin', '--key-prefix', keyPrefix], { REDIS_CLUSTER_NODES: seeds })).toMatchObject({ code: 0, stdout: 'carol blocks: dave, erin\n' });
+    const store = new RedisStore({ clusterNodes: cluster.seeds.slice(4), keyPrefix, logger: quiet });
+    await store.start(new Recorder());
+    try {
+      expect(await store.getBlocked('carol')).toEqual(['dave', 'erin']);
+    } finally {
+      await store.close();
+    }
   });
 });
