@@ -5,6 +5,8 @@
  * bench/results/startup-<date>.json; the full bench measures it first too.
  * `npm run bench -- removal [--members 10000]` measures one member removal in a big room
  * (bench/removal.ts) and writes bench/results/removal-<date>.json.
+ * `npm run bench -- capacity [--n 400]` measures what each gateway action costs one Redis shard and
+ * the rooms one shard carries at 20 Hz (bench/capacity.ts); writes bench/results/capacity-<date>.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { packageRoot } from '../scenarios/support/paths.js';
 import { parseBenchArgs } from './args.js';
 import { runBench, type BenchOptions } from './harness.js';
 import { benchMarkdown, formatBench } from './report.js';
+import { formatCapacity, measureCapacity } from './capacity.js';
 import { formatRemoval, measureRemoval } from './removal.js';
 import { formatStartup, measureStartup } from './startup.js';
 
@@ -25,11 +28,16 @@ async function startup(log: (line: string) => void): Promise<string> {
   return `${formatStartup(result)}\n\nwrote bench/results/${file}`;
 }
 
-async function removal(argv: string[], log: (line: string) => void): Promise<string> {
-  const i = argv.indexOf('--members');
-  const members = i === -1 ? 10_000 : Number(argv[i + 1]);
-  if (!Number.isInteger(members) || members < 2) throw new TypeError('--members must be a whole number >= 2');
-  const result = await measureRemoval(members, log);
+/** `--name N` from argv, a whole number >= min, or `fallback`. */
+function wholeArg(argv: string[], name: string, fallback: number, min: number): number {
+  const i = argv.indexOf(name);
+  const n = i === -1 ? fallback : Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < min) throw new TypeError(`${name} must be a whole number >= ${min}`);
+  return n;
+}
+
+/** Write a measured result, with the commit it measured, as bench/results/<kind>-<date>.json. */
+async function save<T extends { startedAt: string; commit?: string }>(kind: string, result: T): Promise<string> {
   try {
     result.commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: packageRoot(), encoding: 'utf8' }).trim();
   } catch {
@@ -37,9 +45,21 @@ async function removal(argv: string[], log: (line: string) => void): Promise<str
   }
   const dir = join(packageRoot(), 'bench', 'results');
   await mkdir(dir, { recursive: true });
-  const file = `removal-${result.startedAt.slice(0, 10)}.json`;
+  const file = `${kind}-${result.startedAt.slice(0, 10)}.json`;
   await writeFile(join(dir, file), `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
+async function removal(argv: string[], log: (line: string) => void): Promise<string> {
+  const result = await measureRemoval(wholeArg(argv, '--members', 10_000, 2), log);
+  const file = await save('removal', result);
   return `${formatRemoval(result)}\n\nwrote bench/results/${file}`;
+}
+
+async function capacity(argv: string[], log: (line: string) => void): Promise<string> {
+  const result = await measureCapacity(wholeArg(argv, '--n', 400, 10), log);
+  const file = await save('capacity', result);
+  return `${formatCapacity(result)}\n\nwrote bench/results/${file}`;
 }
 
 async function main(): Promise<number> {
@@ -51,6 +71,10 @@ async function main(): Promise<number> {
   }
   if (argv[0] === 'removal') {
     process.stdout.write(`${await removal(argv.slice(1), log)}\n`);
+    return 0;
+  }
+  if (argv[0] === 'capacity') {
+    process.stdout.write(`${await capacity(argv.slice(1), log)}\n`);
     return 0;
   }
   let options: Omit<BenchOptions, 'log'>;
