@@ -14,7 +14,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+// ioredis loads only when a cluster is started: `rtgw scenario list` must not load it.
+import type { Redis } from 'ioredis';
 import { freePort, PortInUseError, spawnRedis } from './redis-server.js';
 
 export const REDIS_CLI_MISSING =
@@ -76,6 +77,7 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   await requireRedisCli();
+  const { Redis } = await import('ioredis');
   const dir = await mkdtemp(join(tmpdir(), 'rtgw-cluster-'));
   const children = new Map<number, ChildProcess>();
   const stopAll = async () => {
@@ -100,7 +102,7 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
     }
     const keys = [...children.keys()].map((port) => `127.0.0.1:${port}`);
     await runRedisCli(['--cluster', 'create', ...keys, '--cluster-replicas', '1', '--cluster-yes'], Math.max(1_000, deadline - Date.now()));
-    await untilWhole(keys, masters, deadline);
+    await untilWhole(keys, masters, deadline, (port) => new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, retryStrategy: () => null }));
   } catch (err) {
     await stopAll();
     throw err;
@@ -162,9 +164,8 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
 }
 
 /** The cluster is whole: every node says `cluster_state:ok`, sees every node and `masters` masters with slots, and every replica is in sync. */
-async function untilWhole(keys: string[], masters: number, deadline: number): Promise<void> {
-  const [host] = keys[0]!.split(':');
-  const connections = keys.map((key) => new Redis({ host, port: Number(key.split(':')[1]), maxRetriesPerRequest: 0, retryStrategy: () => null }));
+async function untilWhole(keys: string[], masters: number, deadline: number, connect: (port: number) => Redis): Promise<void> {
+  const connections = keys.map((key) => connect(Number(key.split(':')[1])));
   let last = '';
   try {
     // Nodes gossip their way to agreement; nothing announces it: ask every 100 ms, bounded.
