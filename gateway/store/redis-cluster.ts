@@ -170,7 +170,10 @@ export class ClusterBackend implements RedisBackend {
 
   async checkReady(timeoutMs: number): Promise<boolean> {
     if (this.phase !== 'running') return false;
-    return this.probe(timeoutMs);
+    const whole = await this.probe(timeoutMs);
+    // A failure no connection event announced (a silent network): from here on, as any other.
+    if (!whole) this.suspect();
+    return whole;
   }
 
   async subscribeRoom(channel: string): Promise<void> {
@@ -296,8 +299,9 @@ export class ClusterBackend implements RedisBackend {
   private suspect(soon = false): void {
     if (this.phase !== 'running') return;
     if (this.probing) {
-      this.probeAgain = true;
+      // A sign of recovery cuts the pause short; a sign of trouble asks for one more probe.
       if (soon) this.wakeProbe?.();
+      else this.probeAgain = true;
       return;
     }
     this.probing = true;
@@ -322,7 +326,8 @@ export class ClusterBackend implements RedisBackend {
         this.logger.warn({ where: this.where, lastError: this.lastError }, 'redis cluster not whole (a shard is unreachable or a subscription is missing); probing until it is');
         this.events?.lost();
       }
-      if (!whole) {
+      // Not whole, or new signs of trouble arrived during a good probe: look again after a pause.
+      if (!whole || this.probeAgain) {
         await new Promise<void>((resolve) => {
           this.wakeProbe = resolve;
           this.probeTimer = setTimeout(resolve, PROBE_INTERVAL_MS);
