@@ -47,6 +47,7 @@ export class LoadClient implements Scheduled {
   private tokenFetchUs = 0;
   private socketStartUs = 0;
   private openUs = 0;
+  private opened = false;
   private connectTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastInboundMs = 0;
@@ -105,6 +106,7 @@ export class LoadClient implements Scheduled {
     }
     // The gateway is trusted here: skipping UTF-8 validation keeps the receive path cheap for the generator.
     this.socketStartUs = this.host.clock.nowUs();
+    this.opened = false;
     const ws = new WebSocket(this.host.wsUrl, { perMessageDeflate: false, skipUTF8Validation: true });
     this.ws = ws;
     this.connectTimer = setTimeout(() => {
@@ -114,6 +116,7 @@ export class LoadClient implements Scheduled {
       ws.terminate();
     }, CONNECT_TIMEOUT_MS);
     ws.on('open', () => {
+      this.opened = true;
       this.openUs = this.host.clock.nowUs();
       this.send({ type: 'join_room', token: this.token! });
     });
@@ -155,6 +158,8 @@ export class LoadClient implements Scheduled {
       this.dropping = false;
       return this.retry('normal');
     }
+    // A socket that never opened was counted by its 'error' (connect:…, upgrade:http_…): retry as after a lost network.
+    if (!this.opened) return this.retry('normal');
     this.host.error(`close:${code}`);
     const policy = closePolicy(code);
     if (!policy.reconnect) return this.fail();

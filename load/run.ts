@@ -48,6 +48,8 @@ export interface LoadHooks {
   onStatus?(status: LiveStatus): void;
   /** The window opens / closes now (the bench samples the server's CPU and memory here). */
   onWindow?(edge: 'start' | 'end'): void | Promise<void>;
+  /** The storm is about to drop everyone / every generator reported its rejoins (the bench reads CPU and Redis here). */
+  onStorm?(edge: 'start' | 'end'): void | Promise<void>;
 }
 
 const START_DELAY_US = 500_000; // generator processes need a moment to start before the first arrival
@@ -177,14 +179,14 @@ export async function runLoad(input: LoadInput & { thresholds?: Threshold[] }, h
     if (options.storm) {
       phase = 'storm';
       // This scrape also resets the gateway's event-loop histogram: the one after the storm covers the storm alone.
-      const before = await scrapeMetrics(options.url);
+      const [before] = await Promise.all([scrapeMetrics(options.url), hooks.onStorm?.('start')]);
       const overflows = listenOverflows();
       const atUs = Math.round(clock.nowUs()) + 200_000;
       broadcast({ type: 'storm', atUs, timeoutMs: options.stormTimeout * 1000 });
       await until(() => stormReports.length === channels.length || fatal !== undefined, options.stormTimeout * 1000 + 10_000);
       failIfFatal();
       const synDrops = overflowsSince(overflows);
-      const after = before ? await scrapeMetrics(options.url) : undefined;
+      const [after] = await Promise.all([before ? scrapeMetrics(options.url) : undefined, hooks.onStorm?.('end')]);
       storm = stormResult(stormReports, { synDrops, gateway: before && after ? stormStats(before, after) : undefined });
     }
     phase = 'done';
