@@ -25,13 +25,15 @@ export interface ServerProcess {
 export interface StartOptions {
   /** Run with --inspect=127.0.0.1:0, so the bench can force a GC before reading memory. */
   inspect?: boolean;
+  /** More `rtgw serve` flags (rtgw only). */
+  args?: string[];
 }
 
 export async function startRtgw(redisUrl: string, options: StartOptions = {}): Promise<ServerProcess> {
   const gw = await spawnGateway({
     // Every bench client comes from 127.0.0.1, and the storm reconnects them all at once: the
     // per-address and unauthenticated caps protect a production node, not a benchmark of one.
-    args: ['--port', '0', '--redis', redisUrl, '--log-level', 'warn', '--max-connections-per-ip', '1000000', '--max-unauthenticated', '1000000', '--max-connections', '1000000'],
+    args: ['--port', '0', '--redis', redisUrl, '--log-level', 'warn', '--max-connections-per-ip', '1000000', '--max-unauthenticated', '1000000', '--max-connections', '1000000', ...(options.args ?? [])],
     env: {
       RTGW_JWT_SECRET: randomBytes(32).toString('base64'),
       NODE_ENV: 'development',
