@@ -1,4 +1,4 @@
-/** `npm run bench -- --steps 10,25,50 ...`: flags to options, defaults from BENCH_DEFAULTS. */
+/** `npm run bench -- --steps 50,100,125 ...`: flags to options, defaults from BENCH_DEFAULTS. */
 import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, type BenchOptions } from './harness.js';
 
@@ -12,7 +12,8 @@ export function parseBenchArgs(argv: string[]): Omit<BenchOptions, 'log'> {
       duration: { type: 'string' },
       ramp: { type: 'string' },
       'idle-clients': { type: 'string' },
-      'storm-rooms': { type: 'string' },
+      'storm-clients': { type: 'string' },
+      'redis-ops': { type: 'string' },
       sample: { type: 'string' },
     },
   });
@@ -23,7 +24,12 @@ export function parseBenchArgs(argv: string[]): Omit<BenchOptions, 'log'> {
     return n;
   };
   const steps = values.steps === undefined ? BENCH_DEFAULTS.steps : values.steps.split(',').map((s) => num('steps', s, 0));
-  if (steps.some((n) => !Number.isInteger(n) || n < 1)) throw new TypeError('--steps must be whole numbers of rooms, e.g. 10,25,50');
+  if (steps.some((n) => !Number.isInteger(n) || n < 1)) throw new TypeError('--steps must be whole numbers of rooms, e.g. 50,100,125');
+  const whole = (name: string, value: string | undefined, fallback: number) => {
+    const n = num(name, value, fallback);
+    if (!Number.isInteger(n)) throw new TypeError(`--${name} must be a whole number (got "${value}")`);
+    return n;
+  };
   return {
     steps,
     clientsPerRoom: num('clients-per-room', values['clients-per-room'], BENCH_DEFAULTS.clientsPerRoom),
@@ -31,7 +37,8 @@ export function parseBenchArgs(argv: string[]): Omit<BenchOptions, 'log'> {
     duration: num('duration', values.duration, BENCH_DEFAULTS.duration),
     ramp: num('ramp', values.ramp, BENCH_DEFAULTS.ramp),
     idleClients: num('idle-clients', values['idle-clients'], BENCH_DEFAULTS.idleClients),
-    stormRooms: num('storm-rooms', values['storm-rooms'], BENCH_DEFAULTS.stormRooms),
+    stormClients: whole('storm-clients', values['storm-clients'], BENCH_DEFAULTS.stormClients),
+    redisOps: whole('redis-ops', values['redis-ops'], BENCH_DEFAULTS.redisOps),
     sample: num('sample', values.sample, BENCH_DEFAULTS.sample),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --steps 10,25,50 --clients-per-room 20 --rate 20 --duration 15 --ramp 5 --idle-clients 2000 --storm-rooms 50 --sample 0.25]`
+ * `npm run bench [-- --steps 50,100,125 --clients-per-room 20 --rate 20 --duration 15 --ramp 5 --idle-clients 2000 --storm-clients 2000 --redis-ops 100 --sample 0.25]`
  * Prints the table and writes bench/results/<date>.json and <date>.md.
  * `npm run bench -- startup` measures only the CLI's start-up (bench/startup.ts) and writes
  * bench/results/startup-<date>.json; the full bench measures it first too.
@@ -36,13 +36,18 @@ function wholeArg(argv: string[], name: string, fallback: number, min: number): 
   return n;
 }
 
-/** Write a measured result, with the commit it measured, as bench/results/<kind>-<date>.json. */
-async function save<T extends { startedAt: string; commit?: string }>(kind: string, result: T): Promise<string> {
+/** The commit measured (`git rev-parse --short HEAD`), when this is a git checkout. */
+function commitOf(result: { commit?: string }): void {
   try {
     result.commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: packageRoot(), encoding: 'utf8' }).trim();
   } catch {
     // not a git checkout: the figure stands without it
   }
+}
+
+/** Write a measured result, with the commit it measured, as bench/results/<kind>-<date>.json. */
+async function save<T extends { startedAt: string; commit?: string }>(kind: string, result: T): Promise<string> {
+  commitOf(result);
   const dir = join(packageRoot(), 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const file = `${kind}-${result.startedAt.slice(0, 10)}.json`;
@@ -87,6 +92,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const startupReport = await startup(log); // first, while the machine is quiet
   const result = await runBench({ ...options, log });
+  commitOf(result);
   const dir = join(packageRoot(), 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const date = result.startedAt.slice(0, 10);

@@ -52,6 +52,27 @@ export function coresBetween(a: CpuMark, b: CpuMark): number {
   return (b.seconds - a.seconds) / ((b.at - a.at) / 1000);
 }
 
+export interface MachineMark {
+  /** Jiffies (all cores) busy and in all, from the `cpu` line of /proc/stat. */
+  busy: number;
+  total: number;
+}
+
+/** The whole machine's CPU so far: every process, ours and anyone else's. */
+export function markMachine(): MachineMark {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy, total: busy + idle! + iowait! };
+}
+
+/** Cores busy on the whole machine between two marks (`cores` = 2: from 0 to 2). */
+export function machineCoresBetween(a: MachineMark, b: MachineMark, cores: number): number {
+  const total = b.total - a.total;
+  return total > 0 ? ((b.busy - a.busy) / total) * cores : 0;
+}
+
 /** Machine-wide SYNs dropped on full accept queues (load/netstat.ts). The bench reads /proc throughout: Linux only. */
 export function listenOverflows(): number {
   const n = readListenOverflows();

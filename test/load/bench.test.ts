@@ -1,8 +1,9 @@
 /** The bench's pieces that do not need minutes: its flags, its ratios, and its /proc and Redis readings. */
 import { describe, expect, it } from 'vitest';
+import { cpus } from 'node:os';
 import { parseBenchArgs } from '../../bench/args.js';
 import { BENCH_DEFAULTS, type StepResult } from '../../bench/harness.js';
-import { coresBetween, cpuSeconds, listenOverflows, markCpu, rssBytes } from '../../bench/proc-stats.js';
+import { coresBetween, cpuSeconds, listenOverflows, machineCoresBetween, markCpu, markMachine, rssBytes } from '../../bench/proc-stats.js';
 import { commandDelta } from '../../bench/redis-stats.js';
 import { compareSteps } from '../../bench/report.js';
 
@@ -18,29 +19,44 @@ const step = (target: 'rtgw' | 'relay', over: Partial<StepResult>): StepResult =
   direct: 1,
   serverCpu: 0,
   serverRssMiB: 0,
+  deliveriesPerCpuSecond: 0,
   generatorCpu: 0,
   generatorReliable: true,
   generatorNotes: [],
   listenOverflows: 0,
   loadAvg: 0,
+  machineCpu: 0,
+  otherCpu: 0,
+  limits: [],
   errors: {},
   ...over,
 });
 
 describe('bench', () => {
-  it('flags default to 10/25/50 rooms of 20 at 20/s; bad values are one clear error', () => {
+  it('flags default to 50/100/125 rooms of 20 at 20/s, a storm of 2,000 and 100 of each Redis operation; bad values are one clear error', () => {
     expect(parseBenchArgs([])).toEqual(BENCH_DEFAULTS);
-    expect(parseBenchArgs(['--steps', '2,4', '--duration', '3'])).toMatchObject({ steps: [2, 4], duration: 3 });
+    expect(BENCH_DEFAULTS).toMatchObject({ steps: [50, 100, 125], clientsPerRoom: 20, rate: 20, stormClients: 2000, redisOps: 100 });
+    expect(parseBenchArgs(['--steps', '2,4', '--duration', '3', '--storm-clients', '200', '--redis-ops', '0'])).toMatchObject({ steps: [2, 4], duration: 3, stormClients: 200, redisOps: 0 });
+    expect(() => parseBenchArgs(['--storm-clients', '2.5'])).toThrow('--storm-clients must be a whole number (got "2.5")');
     expect(() => parseBenchArgs(['--steps', '2,x'])).toThrow('--steps must be a number >= 0 (got "x")');
     expect(() => parseBenchArgs(['--steps', '0'])).toThrow('--steps must be whole numbers of rooms');
   });
 
-  it('compares each rtgw step with the relay step of the same size (rtgw / relay)', () => {
+  it('compares each rtgw step with the relay step of the same size (rtgw / relay), per core too', () => {
     const [c] = compareSteps([
-      step('rtgw', { deliveredPerSec: 19_000, framesPerSec: 1_000, latency: { p50: 30, p90: 50, p99: 80, p999: 90, max: 100 }, serverCpu: 0.5 }),
-      step('relay', { deliveredPerSec: 9_500, framesPerSec: 9_500, latency: { p50: 5, p90: 50, p99: 160, p999: 300, max: 400 }, serverCpu: 1 }),
+      step('rtgw', { deliveredPerSec: 19_000, framesPerSec: 1_000, latency: { p50: 30, p90: 50, p99: 80, p999: 90, max: 100 }, serverCpu: 0.5, deliveriesPerCpuSecond: 38_000 }),
+      step('relay', { deliveredPerSec: 9_500, framesPerSec: 9_500, latency: { p50: 5, p90: 50, p99: 160, p999: 300, max: 400 }, serverCpu: 1, deliveriesPerCpuSecond: 9_500 }),
     ]);
-    expect(c).toMatchObject({ rooms: 50, deliveredRatio: 2, framesRatio: 0.11, p99Ratio: 0.5, cpuRatio: 0.5 });
+    expect(c).toMatchObject({ rooms: 50, deliveredRatio: 2, framesRatio: 0.11, p99Ratio: 0.5, cpuRatio: 0.5, efficiencyRatio: 4 });
+  });
+
+  it('reads the whole machine\'s busy cores from /proc/stat', () => {
+    const a = markMachine();
+    const until = Date.now() + 100;
+    while (Date.now() < until); // one core busy
+    const busy = machineCoresBetween(a, markMachine(), cpus().length);
+    expect(busy).toBeGreaterThan(0.5);
+    expect(busy).toBeLessThanOrEqual(cpus().length);
   });
 
   it('reads CPU seconds and RSS of a process from /proc', async () => {
