@@ -102,7 +102,8 @@ describe('admin API', () => {
     const { gw, admin } = await gateway({ nodeId: 'node-a' });
     const { client: ada } = await member(gw.url, 'ada');
     await member(gw.url, 'bob');
-    // 40 transforms at once: 20 pass the 1 s window, 20 are rate-limited.
+    // 40 transforms at once: a flush emits at most two of a sender's (its budget after a pause allows
+    // three over two flushes), the rest are superseded and counted as rate_limited.
     for (let seq = 1; seq <= 40; seq++) move(ada, seq, seq);
     const intruder = await TestClient.open(wsUrlOf(gw.url));
     intruder.send({ type: 'join_room', token: 'not-a-jwt' });
@@ -115,15 +116,17 @@ describe('admin API', () => {
     });
     await until('the counts of drops and auth failures', async () => {
       stats = await admin.stats();
-      return stats.total.rateLimitHits === 20 && stats.total.authFailures === 1;
+      return stats.total.rateLimitHits >= 34 && stats.total.authFailures === 1;
     });
     expect(stats!.node).toBe('node-a');
     expect(stats!.store).toEqual({ kind: 'memory', ready: true });
     expect(stats!.nodes).toHaveLength(1);
-    expect(stats!.nodes[0]).toMatchObject({ nodeId: 'node-a', connections: 2, rooms: 1, members: 2, storeUp: true, rateLimitHits: 20 });
-    expect(stats!.nodes[0]!.drops).toMatchObject({ rate_limited: 20 });
+    const hits = stats!.total.rateLimitHits;
+    expect(hits).toBeLessThanOrEqual(38);
+    expect(stats!.nodes[0]).toMatchObject({ nodeId: 'node-a', connections: 2, rooms: 1, members: 2, storeUp: true, rateLimitHits: hits });
+    expect(stats!.nodes[0]!.drops).toMatchObject({ rate_limited: hits });
     expect(stats!.nodes[0]!.authFailures).toEqual({ token_invalid: 1 });
-    expect(stats!.total).toMatchObject({ nodes: 1, connections: 2, members: 2, drops: 20, rateLimitHits: 20, authFailures: 1 });
+    expect(stats!.total).toMatchObject({ nodes: 1, connections: 2, members: 2, drops: hits, rateLimitHits: hits, authFailures: 1 });
     expect(stats!.total.eventLoopDelayP99Ms).toBeGreaterThanOrEqual(0);
     const rooms = await admin.rooms();
     expect(rooms.rooms).toHaveLength(1);
