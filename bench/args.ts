@@ -1,6 +1,17 @@
 /** `npm run bench -- --steps 50,100,125 ...`: flags to options, defaults from BENCH_DEFAULTS. */
 import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, type BenchOptions } from './harness.js';
+import { SOAK_DEFAULTS, type SoakOptions } from './soak.js';
+
+/** `npm run bench -- --soak MINUTES [--clients N]`. */
+export function parseSoakArgs(argv: string[]): Omit<SoakOptions, 'log'> {
+  const { values } = parseArgs({ args: argv, options: { soak: { type: 'string' }, clients: { type: 'string' } } });
+  const minutes = Number(values.soak);
+  if (!Number.isFinite(minutes) || minutes < 1) throw new TypeError(`--soak must be a number of minutes >= 1 (got "${values.soak}")`);
+  const clients = values.clients === undefined ? SOAK_DEFAULTS.clients : Number(values.clients);
+  if (!Number.isInteger(clients) || clients < 2) throw new TypeError(`--clients must be a whole number >= 2 (got "${values.clients}")`);
+  return { minutes, clients };
+}
 
 export function parseBenchArgs(argv: string[]): Omit<BenchOptions, 'log'> {
   const { values } = parseArgs({

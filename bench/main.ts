@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- --steps 50,100,125 --clients-per-room 20 --rate 20 --duration 15 --ramp 5 --idle-clients 2000 --storm-clients 2000 --redis-ops 100 --sample 0.25]`
  * Prints the table and writes bench/results/<date>.json and <date>.md.
+ * `npm run bench -- --soak MINUTES [--clients 500]` runs only the soak (bench/soak.ts) and writes
+ * bench/results/soak-<date>.json.
  * `npm run bench -- startup` measures only the CLI's start-up (bench/startup.ts) and writes
  * bench/results/startup-<date>.json; the full bench measures it first too.
  * `npm run bench -- removal [--members 10000]` measures one member removal in a big room
@@ -12,11 +14,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../scenarios/support/paths.js';
-import { parseBenchArgs } from './args.js';
+import { parseBenchArgs, parseSoakArgs } from './args.js';
 import { runBench, type BenchOptions } from './harness.js';
 import { benchMarkdown, formatBench } from './report.js';
 import { formatCapacity, measureCapacity } from './capacity.js';
 import { formatRemoval, measureRemoval } from './removal.js';
+import { formatSoak, runSoak } from './soak.js';
 import { formatStartup, measureStartup } from './startup.js';
 
 async function startup(log: (line: string) => void): Promise<string> {
@@ -67,6 +70,12 @@ async function capacity(argv: string[], log: (line: string) => void): Promise<st
   return `${formatCapacity(result)}\n\nwrote bench/results/${file}`;
 }
 
+async function soak(argv: string[], log: (line: string) => void): Promise<string> {
+  const result = await runSoak({ ...parseSoakArgs(argv), log });
+  const file = await save('soak', result);
+  return `${formatSoak(result)}\n\nwrote bench/results/${file}`;
+}
+
 async function main(): Promise<number> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   const argv = process.argv.slice(2);
@@ -80,6 +89,16 @@ async function main(): Promise<number> {
   }
   if (argv[0] === 'capacity') {
     process.stdout.write(`${await capacity(argv.slice(1), log)}\n`);
+    return 0;
+  }
+  if (argv.includes('--soak')) {
+    try {
+      parseSoakArgs(argv); // a bad flag is a usage error before anything starts
+    } catch (err) {
+      process.stderr.write(`bench: ${(err as Error).message}\n`);
+      return 2;
+    }
+    process.stdout.write(`${await soak(argv, log)}\n`);
     return 0;
   }
   let options: Omit<BenchOptions, 'log'>;

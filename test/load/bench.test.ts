@@ -1,10 +1,11 @@
 /** The bench's pieces that do not need minutes: its flags, its ratios, and its /proc and Redis readings. */
 import { describe, expect, it } from 'vitest';
 import { cpus } from 'node:os';
-import { parseBenchArgs } from '../../bench/args.js';
+import { parseBenchArgs, parseSoakArgs } from '../../bench/args.js';
 import { BENCH_DEFAULTS, type StepResult } from '../../bench/harness.js';
 import { coresBetween, cpuSeconds, listenOverflows, machineCoresBetween, markCpu, markMachine, rssBytes } from '../../bench/proc-stats.js';
 import { commandDelta } from '../../bench/redis-stats.js';
+import { judgeSoak, type SoakSample } from '../../bench/soak.js';
 import { compareSteps } from '../../bench/report.js';
 
 const step = (target: 'rtgw' | 'relay', over: Partial<StepResult>): StepResult => ({
@@ -48,6 +49,23 @@ describe('bench', () => {
       step('relay', { deliveredPerSec: 9_500, framesPerSec: 9_500, latency: { p50: 5, p90: 50, p99: 160, p999: 300, max: 400 }, serverCpu: 1, deliveriesPerCpuSecond: 9_500 }),
     ]);
     expect(c).toMatchObject({ rooms: 50, deliveredRatio: 2, framesRatio: 0.11, p99Ratio: 0.5, cpuRatio: 0.5, efficiencyRatio: 4 });
+  });
+
+  it('the soak takes its length in minutes and its client count; anything else is one clear error', () => {
+    expect(parseSoakArgs(['--soak', '30'])).toEqual({ minutes: 30, clients: 500 });
+    expect(parseSoakArgs(['--soak', '2', '--clients', '100'])).toEqual({ minutes: 2, clients: 100 });
+    expect(() => parseSoakArgs(['--soak', '0.5'])).toThrow('--soak must be a number of minutes >= 1 (got "0.5")');
+    expect(() => parseSoakArgs(['--soak', '5', '--steps', '10'])).toThrow(/Unknown option '--steps'/);
+  });
+
+  it('the soak judges growth on its forced-GC readings and drift on its 10 s samples', () => {
+    const samples = (loop: (i: number) => number): SoakSample[] => Array.from({ length: 20 }, (_, i) => ({ atS: i * 10, rssMiB: 150 + (i % 3), heapMiB: 40 + (i % 2), loopP99Ms: loop(i), connections: 500 }));
+    const steady = judgeSoak(samples(() => 12), { warm: { rssMiB: 150, heapMiB: 40 }, end: { rssMiB: 153, heapMiB: 41 } });
+    expect(steady).toMatchObject({ ok: true, reasons: [], growth: { rssPct: 2, heapPct: 2.5 }, loop: { firstP99Ms: 12, lastP99Ms: 12, driftMs: 0, trendMsPerHour: 0 } });
+    const leaking = judgeSoak(samples((i) => 10 + i), { warm: { rssMiB: 150, heapMiB: 40 }, end: { rssMiB: 165, heapMiB: 40 } });
+    expect(leaking.ok).toBe(false);
+    expect(leaking.reasons).toEqual(['RSS grew 10 % after warm-up (> 5 %)', 'the event-loop p99 drifted from 10.5 to 28.5 ms']);
+    expect(leaking.loop.trendMsPerHour).toBe(360); // 1 ms per 10 s sample
   });
 
   it('reads the whole machine\'s busy cores from /proc/stat', () => {
