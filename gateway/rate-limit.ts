@@ -54,9 +54,9 @@ export class WindowCounter {
 /**
  * The transform limit, applied to what a sender's transforms *emit* (GCRA, the generic cell rate
  * algorithm): each emission moves a theoretical arrival time `tat` one interval (1000/rate ms) on,
- * and an emission conforms while `now >= tat - tolerance`. With a tolerance of one interval a
- * sender may emit two in one flush after a flush without any, so a client sending at its limit
- * with ordinary timer jitter loses nothing, while the long-run rate never exceeds the limit and a
+ * and an emission conforms while `now >= tat - tolerance`. With a tolerance of three intervals a
+ * sender may emit two or three in one flush after flushes without any, so a client sending at its
+ * limit loses nothing to timer jitter or to an event loop that stalled for a flush or two, while the long-run rate never exceeds the limit and a
  * faster sender is seen at the limit, evenly spaced, always at its newest position.
  */
 export class EmitShaper {
@@ -66,7 +66,7 @@ export class EmitShaper {
 
   constructor(
     readonly ratePerSecond: number,
-    bursts = 2,
+    bursts = 3,
   ) {
     this.intervalMs = 1000 / ratePerSecond;
     this.toleranceMs = bursts * this.intervalMs;

@@ -5,7 +5,7 @@
  * Fan-out is where the gateway spends its time, so the rules are:
  * - transforms are coalesced per flush and serialised once per room; what a sender emits is shaped
  *   to its device's limit (`EmitShaper`): at or under the limit nothing is lost (a flush may carry
- *   two of one sender's), above it the newest wins and the rest are superseded;
+ *   up to three of one sender's), above it the newest wins and the rest are superseded;
  * - a recipient gets the shared frame unless it is itself a sender (never echo) or has blocks;
  * - blocklist filtering costs nothing for recipients without blocks (`session.blocked` undefined);
  * - recipients whose socket buffer is backed up skip transform frames (they are superseded by the
@@ -19,7 +19,7 @@ const TRANSFORMS_PREFIX = '{"type":"avatar_transform_broadcast","transforms":[';
 const TRANSFORMS_SUFFIX = ']}';
 
 /** At most this many of one sender's transforms wait for a flush (and leave in one); older ones are superseded. */
-const MAX_QUEUED_PER_SENDER = 2;
+const MAX_QUEUED_PER_SENDER = 3;
 
 /** Skip transform frames for a socket with more than this many bytes queued. */
 export const SLOW_CONSUMER_BYTES = 256 * 1024;
@@ -171,7 +171,7 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
     // Copy only when something must be dropped (rare): the common event is delivered as it came.
     const entries = all.every((t) => this.remote.get(t.userId) === origin) ? all : all.filter((t) => this.remote.get(t.userId) === origin);
     if (entries.length < all.length) counters.dropped('not_a_member', all.length - entries.length);
-    // One fragment per sender (a flush may carry two of one sender's, in order).
+    // One fragment per sender (a flush may carry up to three of one sender's, in order).
     const bySender = new Map<string, string>();
     for (const t of entries) {
       this.latest.set(t.userId, t);
@@ -182,7 +182,7 @@ export class LocalRoom<S extends RoomSession = RoomSession> {
     this.deliverTransforms([...bySender.keys()], [...bySender.values()], counters);
   }
 
-  /** `fragments[i]`: the serialised transforms of `senders[i]` (one or two, comma separated). */
+  /** `fragments[i]`: the serialised transforms of `senders[i]` (one to three, comma separated). */
   private deliverTransforms(senders: string[], fragments: string[], counters: FanoutCounters): void {
     if (senders.length === 0) return;
     // The whole frame is encoded once. A recipient that is itself one of the senders (in a busy room,

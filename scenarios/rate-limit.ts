@@ -20,6 +20,7 @@ const scenario: Scenario = {
     t.onCleanup(() => (desktop.close(), mobile.close()));
 
     let seq = 0;
+    const floodStart = Date.now();
     const flood = setInterval(() => {
       seq++;
       for (const c of [desktop, mobile]) c.send({ type: 'avatar_transform', p: [seq, 0, 0], r: [0, 0, 0, 1], seq });
@@ -30,6 +31,7 @@ const scenario: Scenario = {
     await t.within("the observer's chat round trip during the flood", 1000, observer.provider.sendChat('still responsive?'));
     await new Promise((r) => setTimeout(r, FLOOD_MS / 2));
     clearInterval(flood);
+    const floodMs = Date.now() - floodStart;
     // A marker after a full window of silence is always accepted: once it arrives, the flood has drained.
     await new Promise((r) => setTimeout(r, 1100));
     const marker = seq + 1;
@@ -40,13 +42,14 @@ const scenario: Scenario = {
     for (const [userId, device] of [['flood-desktop', 'desktop'], ['flood-mobile', 'mobile']] as const) {
       const limit = TRANSFORM_RATE_PER_SECOND[device];
       const got = observer.from(userId).filter((x) => x.seq !== marker);
-      // The limit shapes what is emitted (GCRA with a tolerance of two intervals): the long-run rate is
-      // the limit, and no 1 s window holds more than the limit plus that burst (at most 3 more).
+      // The limit shapes what is emitted (GCRA with a tolerance of three intervals): the long-run rate is
+      // the limit, and no 1 s window holds more than the limit plus that burst (at most 4 more).
       const peak = maxInWindow(got.map((x) => x.ts), 1000);
-      t.check(`observer receives at most ${limit} (+3 burst) of ${userId}'s transforms in any 1 s`, peak <= limit + 3, `peak ${peak} in 1 s, ${got.length} in ${FLOOD_MS / 1000} s`);
+      t.check(`observer receives at most ${limit} (+4 burst) of ${userId}'s transforms in any 1 s`, peak <= limit + 4, `peak ${peak} in 1 s, ${got.length} in ${FLOOD_MS / 1000} s`);
       // Smooth, not punched full of holes: a flooder is seen at (close to) its limit all through the flood.
-      const perSecond = got.length / (FLOOD_MS / 1000);
-      t.check(`${userId} is seen at >= 90 % of ${limit}/s and never above it on average`, perSecond >= 0.9 * limit && perSecond <= limit + 1, `${perSecond.toFixed(1)}/s`);
+      const perSecond = got.length / (floodMs / 1000);
+      const most = Math.ceil((limit * floodMs) / 1000) + 4 + 1; // the limit over the flood, its one burst, a flush's rounding
+      t.check(`${userId} is seen at >= 90 % of ${limit}/s and never above it on average (beyond one burst)`, perSecond >= 0.9 * limit && got.length <= most, `${perSecond.toFixed(1)}/s, ${got.length} of at most ${most}`);
     }
 
     const health = await fetch(`${t.url()}/healthz`);

@@ -65,22 +65,23 @@ describe('one flush of a room', () => {
     expect(people.c.received()[0]!.transforms.map((x) => x.p[0])).toEqual([1, 2]);
   });
 
-  it('a third transform before the flush supersedes the oldest; a sender out of budget keeps only its newest for later', () => {
+  it('a fourth transform before the flush supersedes the oldest; a sender out of budget keeps only its newest for later', () => {
     const room = new LocalRoom('r');
     const watcher = recipient('watcher');
     room.sessions.set('watcher', watcher.session);
     let superseded = 0;
     const slow: TransformSender = { shaper: new EmitShaper(1, 1), superseded: (n) => (superseded += n) }; // 1 per second, tolerance one interval
-    for (let x = 1; x <= 3; x++) room.queueTransform(t('a', x), slow, x);
+    for (let x = 1; x <= 4; x++) room.queueTransform(t('a', x), slow, x);
     expect(superseded).toBe(1);
-    room.flush(noCounters, 10); // budget: two at once after being idle
-    expect(watcher.received().flatMap((m) => m.transforms.map((x) => x.p[0]))).toEqual([2, 3]);
-    for (let x = 4; x <= 6; x++) room.queueTransform(t('a', x), slow, 10 + x);
+    room.flush(noCounters, 10); // budget: two at once after being idle (tolerance one interval)
+    expect(watcher.received().flatMap((m) => m.transforms.map((x) => x.p[0]))).toEqual([3, 4]);
+    expect(superseded).toBe(2);
+    for (let x = 5; x <= 7; x++) room.queueTransform(t('a', x), slow, 10 + x);
     room.flush(noCounters, 60); // none may leave: the newest waits
-    expect(superseded).toBe(3);
+    expect(superseded).toBe(4);
     expect(room.hasPending).toBe(true);
     room.flush(noCounters, 2100);
-    expect(watcher.received().flatMap((m) => m.transforms.map((x) => x.p[0]))).toEqual([2, 3, 6]);
+    expect(watcher.received().flatMap((m) => m.transforms.map((x) => x.p[0]))).toEqual([3, 4, 7]);
     expect(room.hasPending).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import { runScenario } from '../../scenarios/support/runner.js';
 
 const breakage: Record<string, { faults?: string[]; serveArgs?: string[]; durationS?: number; failsAt: RegExp }> = {
   'two-users': { serveArgs: ['--flush-interval-ms', '1000'], failsAt: /receives alice's transforms at ≥/ },
-  'rate-limit': { faults: ['no-rate-limit'], failsAt: /observer receives at most 20 \(\+3 burst\) of flood-desktop's transforms in any 1 s/ },
+  'rate-limit': { faults: ['no-rate-limit'], failsAt: /observer receives at most 20 \(\+4 burst\) of flood-desktop's transforms in any 1 s/ },
   'chat-limits': { faults: ['no-chat-limits'], failsAt: /241 characters are rejected too_long/ },
   block: { faults: ['ignore-blocklist'], failsAt: /A received nothing that B originated/ },
   // Without a grace period the others are told at once: state is not whole when a bot is back.
