@@ -81,7 +81,8 @@ describe('token lifetime during a session', () => {
   it('ends a session whose token expires without refresh: auth_error token_expired, close 4003', async () => {
     const gw = await startTestGateway({ clockSkewS: 0 });
     const issuer = new TokenIssuer(TEST_SECRET, 'rtgw');
-    const { token, expiresAt } = await issuer.issue({ userId: 'a', roomId: 'lobby', ttlSeconds: 1 });
+    // 2 s, not 1: `exp` is in whole seconds, so a 1 s token issued late in a second expires at once.
+    const { token, expiresAt } = await issuer.issue({ userId: 'a', roomId: 'lobby', ttlSeconds: 2 });
     const client = await TestClient.open(wsUrlOf(gw.url));
     client.send({ type: 'join_room', token });
     await client.next('room_state');
