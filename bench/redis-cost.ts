@@ -51,8 +51,14 @@ export interface RedisCost {
   chat: OpCost;
 }
 
-/** Sockets open at once before a batch of operations (a socket must join within the gateway's auth timeout). */
+/**
+ * Sockets opened before a batch of operations, without and with the answer delay: each must send its
+ * join within the gateway's 5 s auth timeout, and a delayed join takes a few hundred ms.
+ */
 const BATCH = 20;
+const DELAYED_BATCH = 4;
+/** An operation without its answer by then failed (the bench says so rather than wait for ever). */
+const OP_TIMEOUT_MS = 10_000;
 /** After each batch: work the gateway does right after answering (a publish, a write-behind) still counts. */
 const TAIL_MS = 200;
 const IDLE_MS = 3000;
@@ -89,11 +95,11 @@ export async function measureRedisCost(ops: number, redisServer: RedisServer, re
     const wsUrl = `${server.url.replace(/^http/, 'ws')}/realtime`;
     const runId = `cost${Date.now().toString(36)}`;
     /** `count` of each kind: joins first in their rooms, joins into those rooms, a chat by each second member. */
-    const pass = async (name: string, id: string, count: number) => {
+    const pass = async (name: string, id: string, count: number, batch: number) => {
       const users = (kind: string) => Array.from({ length: count }, (_, i) => ({ userId: `${runId}-${id}${kind}${i}`, roomId: `${runId}-${id}room${i}` }));
       const joined: WebSocket[] = [];
       const joinAll = (list: { userId: string; roomId: string }[]) =>
-        measureOps(list, mark, perMs, async (u) => {
+        measureOps(list, batch, mark, perMs, async (u) => {
           const token = await fetchToken(server.url, u);
           const ws = await open(wsUrl);
           sockets.push(ws);
@@ -106,15 +112,15 @@ export async function measureRedisCost(ops: number, redisServer: RedisServer, re
       const join = await joinAll(users('b'));
       log(`  ${name}: ${count} chats`);
       let n = 0;
-      const chat = await measureOps(joined.slice(count), mark, perMs, async (ws) => {
+      const chat = await measureOps(joined.slice(count), batch, mark, perMs, async (ws) => {
         const clientMsgId = `c${n++}`;
         return { run: () => roundTrip(ws, { type: 'chat_send', text: 'cost', clientMsgId }, (m) => m.type === 'chat_broadcast' && m.clientMsgId === clientMsgId) };
       });
       return { joinFirst, join, chat };
     };
-    const plain = await pass('counted', 'p', ops);
+    const plain = await pass('counted', 'p', ops, BATCH);
     proxy.setDelay(DELAY_MS);
-    const delayed = await pass(`answers held ${DELAY_MS} ms`, 'd', DELAYED_OPS);
+    const delayed = await pass(`answers held ${DELAY_MS} ms`, 'd', DELAYED_OPS, DELAYED_BATCH);
     const waited = (op: OpName): OpCost => ({ ...plain[op], waitedRoundTrips: round((delayed[op].latencyMs.p50 - plain[op].latencyMs.p50) / DELAY_MS, 1) });
     return {
       ops,
@@ -135,14 +141,14 @@ export async function measureRedisCost(ops: number, redisServer: RedisServer, re
 type Rates = { commands: number; byCommand: Record<string, number>; requests: number; roundTrips: number };
 
 /** Prepare each item (not counted), then run the operations of a batch one after another between two marks. */
-async function measureOps<T>(items: T[], mark: () => Promise<Mark>, perMs: Rates, prepare: (item: T) => Promise<{ run: () => Promise<number> }>): Promise<OpCost> {
+async function measureOps<T>(items: T[], batchSize: number, mark: () => Promise<Mark>, perMs: Rates, prepare: (item: T) => Promise<{ run: () => Promise<number> }>): Promise<OpCost> {
   const latencies: number[] = [];
   let ms = 0;
   let requests = 0;
   let roundTrips = 0;
   let commands: CommandCounts = { total: 0, byCommand: {} };
-  for (let from = 0; from < items.length; from += BATCH) {
-    const batch = await Promise.all(items.slice(from, from + BATCH).map(prepare));
+  for (let from = 0; from < items.length; from += batchSize) {
+    const batch = await Promise.all(items.slice(from, from + batchSize).map(prepare));
     const before = await mark();
     for (const op of batch) latencies.push(await op.run());
     await sleep(TAIL_MS);
@@ -198,10 +204,15 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
-/** Send `msg` and resolve with the ms until a frame matching `done` arrives; an error frame or a close rejects. */
+/** Send `msg` and resolve with the ms until a frame matching `done` arrives; an error frame, a close or OP_TIMEOUT_MS rejects. */
 function roundTrip(ws: WebSocket, msg: object, done: (m: ServerMessage) => boolean): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
+    if (ws.readyState !== WebSocket.OPEN) return reject(new Error(`the socket was closed before ${JSON.stringify(msg).slice(0, 40)}… (the gateway's auth timeout?)`));
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no answer to ${JSON.stringify(msg).slice(0, 40)}… within ${OP_TIMEOUT_MS} ms`));
+    }, OP_TIMEOUT_MS);
     const onMessage = (data: WebSocket.RawData) => {
       const m = JSON.parse(data.toString()) as ServerMessage;
       if (m.type === 'error' || m.type === 'auth_error' || m.type === 'chat_rejected') {
@@ -217,6 +228,7 @@ function roundTrip(ws: WebSocket, msg: object, done: (m: ServerMessage) => boole
       reject(new Error(`the gateway closed the socket (${code})`));
     };
     const cleanup = () => {
+      clearTimeout(timer);
       ws.off('message', onMessage);
       ws.off('close', onClose);
     };
