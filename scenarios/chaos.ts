@@ -84,13 +84,21 @@ const scenario: Scenario = {
     const chatsByRoom = new Map<string, number>();
     let chats = 0;
     let kills = 0;
-    const chatFrom = (bot: ChaosBot) => {
+    const chatFrom = (bot: ChaosBot, loseAnswer = false) => {
       const room = rooms[bots.indexOf(bot) % ROOMS]!;
-      if ((chatsByRoom.get(room) ?? 0) >= CHATS_PER_ROOM) return;
-      if (bot.chat(`${bot.userId} says #${++chats} ${randomBytes(3).toString('hex')}`)) chatsByRoom.set(room, (chatsByRoom.get(room) ?? 0) + 1);
+      if ((chatsByRoom.get(room) ?? 0) >= CHATS_PER_ROOM) return false;
+      const text = `${bot.userId} says #${++chats} ${randomBytes(3).toString('hex')}`;
+      const sent = loseAnswer ? bot.chatAndLoseAnswer(text) : bot.chat(text);
+      if (sent) chatsByRoom.set(room, (chatsByRoom.get(room) ?? 0) + 1);
+      return sent;
     };
     const any = () => bots[Math.floor(Math.random() * bots.length)]!;
+    // Every 5 s a chat whose answer is lost with its socket: it is always resent.
+    const lostAnswers = setInterval(() => {
+      if (chatFrom(any(), true)) kills++;
+    }, 5000);
     const timers = [
+      lostAnswers,
       setInterval(() => bots.forEach((b) => b.move()), 200),
       setInterval(() => chatFrom(any()), Math.max(200, Math.floor(durationMs / (ROOMS * CHATS_PER_ROOM)))),
       setInterval(() => {

@@ -38,6 +38,8 @@ export class ChaosBot {
     return this.current?.live ?? false;
   }
 
+  private lost = 0;
+
   /** Chats sent and not yet answered (on the current or a dead socket). */
   get unanswered(): number {
     return this.clients.reduce((n, c) => n + c.pending.size, 0);
@@ -86,6 +88,23 @@ export class ChaosBot {
   chat(text: string): boolean {
     if (!this.current?.live) return false;
     void this.current.sendChat(text);
+    return true;
+  }
+
+  /**
+   * Send a chat and, once the gateway has answered it, drop the socket as if that answer had been
+   * lost in flight: the chat stays unanswered, so the bot resends it after reconnecting (the case
+   * that duplicates chat unless the gateway deduplicates by clientMsgId).
+   */
+  chatAndLoseAnswer(text: string): boolean {
+    const client = this.current;
+    if (!client?.live) return false;
+    const id = `${client.label}-lost-${++this.lost}`;
+    void client.sendChat(text, id).then(() => {
+      if (!client.isOpen) return;
+      client.pending.set(id, { text, answer: () => {} });
+      client.kill();
+    });
     return true;
   }
 
