@@ -4,7 +4,9 @@
  * most at its device's rate, `ping` every 2 s with a liveness deadline, and reconnects after the
  * SDK's close-code policy and backoff (client/backoff.ts, imported, not copied).
  */
-import WebSocket, { type RawData } from 'ws';
+import { connect as tcpConnect, isIP, type NetConnectOpts, type Socket, type TcpNetConnectOpts } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import { reconnectDelay, closePolicy } from '../client/backoff.js';
 import { WS_DEFAULTS } from '../client/ws-provider.js';
 import type { ClientMessageOf, JoinResponse, ServerMessage } from '../protocol/index.js';
@@ -42,10 +44,11 @@ export class LoadClient implements Scheduled {
   private token: string | undefined;
   private attempt = 0;
   private authRetried = false;
-  /** The current attempt: when it started, its token fetch (µs; 0 when the held token was used), when its socket was created and opened. */
+  /** The current attempt: when it started, its token fetch (µs; 0 when the held token was used), when its socket was created, TCP-connected and opened. */
   private connectStartUs = 0;
   private tokenFetchUs = 0;
   private socketStartUs = 0;
+  private tcpUs = 0;
   private openUs = 0;
   private opened = false;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -107,7 +110,7 @@ export class LoadClient implements Scheduled {
     // The gateway is trusted here: skipping UTF-8 validation keeps the receive path cheap for the generator.
     this.socketStartUs = this.host.clock.nowUs();
     this.opened = false;
-    const ws = new WebSocket(this.host.wsUrl, { perMessageDeflate: false, skipUTF8Validation: true });
+    const ws = new WebSocket(this.host.wsUrl, { perMessageDeflate: false, skipUTF8Validation: true, createConnection: this.timedConnection });
     this.ws = ws;
     this.connectTimer = setTimeout(() => {
       // Counted once here: the error and close that our own terminate() causes are expected.
@@ -129,6 +132,16 @@ export class LoadClient implements Scheduled {
     });
     ws.on('close', (code: number) => this.onClose(ws, code));
   }
+
+  /** ws's own connection factory (net or tls), noting when TCP connected: the storm's `connect` phase ends there. */
+  private readonly timedConnection = ((options: TcpNetConnectOpts & { servername?: string; socketPath?: string }) => {
+    const socket: Socket = this.host.wsUrl.startsWith('wss:')
+      ? tlsConnect({ ...options, path: undefined, servername: options.servername ?? (isIP(options.host ?? '') ? '' : options.host) })
+      : tcpConnect({ ...options, path: options.socketPath } as NetConnectOpts);
+    this.tcpUs = 0;
+    socket.once('connect', () => (this.tcpUs = this.host.clock.nowUs()));
+    return socket;
+  }) as unknown as NonNullable<ClientOptions['createConnection']>;
 
   private async fetchToken(): Promise<string> {
     let res: Response;
@@ -250,9 +263,11 @@ export class LoadClient implements Scheduled {
     }
     if (this.stormAtUs !== undefined && this.rejoinUs === undefined) {
       this.rejoinUs = nowUs;
-      const upgrade = this.openUs - this.socketStartUs;
+      const tcp = this.tcpUs || this.openUs; // no 'connect' seen: count it all as upgrade
+      const connect = tcp - this.socketStartUs;
+      const upgrade = this.openUs - tcp;
       const join = nowUs - this.openUs;
-      this.stormPhases = { wait: nowUs - this.stormAtUs - this.tokenFetchUs - upgrade - join, token: this.tokenFetchUs, upgrade, join };
+      this.stormPhases = { wait: nowUs - this.stormAtUs - this.tokenFetchUs - connect - upgrade - join, token: this.tokenFetchUs, connect, upgrade, join };
     }
     this.receiver.onRoomState(msg.members, nowUs);
   }

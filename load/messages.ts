@@ -107,11 +107,12 @@ export interface StormReport {
 
 /**
  * Where one client's storm rejoin went, in order: `wait` (backoff, and attempts that failed),
- * `token` (POST /rooms/join, when it had no usable token), `upgrade` (TCP connect and the
- * WebSocket upgrade, to 'open'), `join` (join_room sent -> room_state). They add up to the rejoin.
+ * `token` (POST /rooms/join, when it had no usable token), `connect` (socket created -> TCP
+ * connected: a dropped SYN shows here), `upgrade` (the HTTP upgrade -> WebSocket 'open'), `join`
+ * (join_room sent -> room_state). They add up to the rejoin.
  */
-export type StormPhase = 'wait' | 'token' | 'upgrade' | 'join';
-export const STORM_PHASES: readonly StormPhase[] = ['wait', 'token', 'upgrade', 'join'];
+export type StormPhase = 'wait' | 'token' | 'connect' | 'upgrade' | 'join';
+export const STORM_PHASES: readonly StormPhase[] = ['wait', 'token', 'connect', 'upgrade', 'join'];
 
 export type FromWorker =
   | { type: 'joined'; userId: string; atUs: number }

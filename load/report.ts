@@ -42,6 +42,7 @@ export function formatResult(r: LoadResult): string {
     latencyRow('storm rejoin', r.storm?.rejoin),
     latencyRow('  wait (backoff)', r.storm?.phases.wait),
     latencyRow('  token fetch', r.storm?.phases.token),
+    latencyRow('  TCP connect', r.storm?.phases.connect),
     latencyRow('  upgrade', r.storm?.phases.upgrade),
     latencyRow('  join -> room_state', r.storm?.phases.join),
   ]) {

@@ -33,7 +33,7 @@ export interface StormResult {
   rejoin: LatencySummary;
   /**
    * Where each rejoin's time went (load/messages.ts StormPhase): wait (backoff and failed attempts),
-   * token (only clients that fetched one: with tokens reused, its count is 0), upgrade, join.
+   * token (only clients that fetched one: with tokens reused, its count is 0), connect, upgrade, join.
    */
   phases: Record<StormPhase, LatencySummary>;
   /** Connection attempts per rejoined client (1: the first worked). */

@@ -31,7 +31,8 @@ const LATENCIES = {
   storm: 'storm: drop to room_state again (per client)',
   'storm.wait': 'storm: backoff and failed attempts, per rejoined client',
   'storm.token': 'storm: token fetch, per client that fetched one',
-  'storm.upgrade': 'storm: TCP connect and WebSocket upgrade, per rejoined client',
+  'storm.connect': 'storm: socket created to TCP connected, per rejoined client',
+  'storm.upgrade': 'storm: HTTP upgrade to WebSocket open, per rejoined client',
   'storm.join': 'storm: join_room sent to room_state, per rejoined client',
 } as const;
 const STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'mean'] as const;

@@ -64,7 +64,7 @@ describe('rtgw load', () => {
     const { code, stdout } = await run(['--url', gw.url, '--clients', '40', '--duration', '1', '--ramp', '1', '--drain', '1', '--storm', '--max-rejoin-ms', '20000', '--json', out]);
     expect(code).toBe(LoadExitCode.OK);
     expect(stdout).toMatch(/\nstorm +40 dropped, 40 rejoined; all within [\d.]+ ms \(p50 [\d.]+ ms\); \d+ connect timeouts, (\d+ SYN drops|SYN drops unknown); attempts per client [\d.]+ \(max \d+\); tokens reused\n/);
-    for (const phase of ['wait \\(backoff\\)', 'upgrade', 'join -> room_state']) expect(stdout).toMatch(new RegExp(`\\n {4}${phase} +40 `));
+    for (const phase of ['wait \\(backoff\\)', 'TCP connect', 'upgrade', 'join -> room_state']) expect(stdout).toMatch(new RegExp(`\\n {4}${phase} +40 `));
     expect(stdout).toMatch(/\n {2}pass {2}storm<=20000ms /);
     const json = JSON.parse(await readFile(out, 'utf8')) as LoadResult;
     expect(json.options).toMatchObject({ rooms: 2, clients: 40, clientsPerRoom: 20 });

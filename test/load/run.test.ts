@@ -66,11 +66,14 @@ describe('runLoad', () => {
     expect(s.allRejoinedMs).toBeGreaterThan(0);
     expect(s.allRejoinedMs).toBeLessThan(10_000);
     expect(s.rejoin.count).toBe(6);
-    // Every rejoined client has a wait, an upgrade and a join; the held token was reused, so nobody fetched one.
-    expect([s.phases.wait.count, s.phases.upgrade.count, s.phases.join.count, s.phases.token.count]).toEqual([6, 6, 6, 0]);
+    // Every rejoined client has a wait, a TCP connect, an upgrade and a join; the held token was reused, so nobody fetched one.
+    expect([s.phases.wait.count, s.phases.connect.count, s.phases.upgrade.count, s.phases.join.count, s.phases.token.count]).toEqual([6, 6, 6, 6, 0]);
     expect(s.phases.join.p50).toBeGreaterThan(0);
     // The phases are the parts of each rejoin: none is longer than the longest rejoin.
-    for (const phase of [s.phases.wait, s.phases.upgrade, s.phases.join]) expect(phase.max).toBeLessThanOrEqual(s.rejoin.max + 0.01);
+    for (const phase of [s.phases.wait, s.phases.connect, s.phases.upgrade, s.phases.join]) expect(phase.max).toBeLessThanOrEqual(s.rejoin.max + 0.01);
+    // Each client's phases add up to its rejoin: the sums of the means do too (to the histograms' rounding).
+    const sum = [s.phases.wait, s.phases.connect, s.phases.upgrade, s.phases.join].reduce((n, p) => n + p.mean, 0);
+    expect(Math.abs(sum - s.rejoin.mean)).toBeLessThan(0.01 * s.rejoin.mean + 0.1);
     // The gateway's own view of the storm: it refused no upgrade.
     expect(s.gateway?.refused).toEqual({});
     if (s.synDrops !== undefined) expect(s.synDrops).toBeGreaterThanOrEqual(0);
