@@ -49,6 +49,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  * does not close its side within 5 s is destroyed.
  */
 export function refuseUpgrade(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string | number> = {}): void {
+  // Node's HTTP server no longer listens for this socket's errors once it emitted 'upgrade': a
+  // client that resets the connection (ECONNRESET) would otherwise throw and end the process.
+  socket.on('error', () => socket.destroy());
   const body = JSON.stringify({ error: { code, message } });
   const head = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
