@@ -26,7 +26,7 @@ import { Presence } from './presence.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { LocalRoom, type FanoutCounters, type TransformSender } from './room.js';
 import type { Session } from './session.js';
-import type { MemberRecord, RoomEvent, RoomSnapshot, Store, StoreHandlers } from './store/types.js';
+import type { ChatOutcome, MemberRecord, RoomEvent, RoomSnapshot, Store, StoreHandlers } from './store/types.js';
 
 type Room = LocalRoom<Session>;
 
@@ -110,8 +110,9 @@ export class Hub implements StoreHandlers {
     session.beginJoin(identity, room);
     room.joining++;
     try {
-      await this.presence.subscribe(room);
-      session.blocked = await this.blocklists.track(session);
+      // The room's channel and the joiner's blocklist at once, then the join script: a join waits
+      // for two store round trips, and only the second is serialised with the room's other changes.
+      await Promise.all([this.presence.subscribe(room), this.blocklists.track(session).then((blocked) => (session.blocked = blocked))]);
       const record: MemberRecord = {
         userId,
         displayName: identity.displayName,
@@ -346,14 +347,6 @@ export class Hub implements StoreHandlers {
       session.send({ type: 'chat_rejected', reason: ChatRejectReason.RATE_LIMITED, clientMsgId, retryAfterMs: session.chatBudget.retryAfter(local) });
       return session.overBudgetAgain();
     }
-    const slot = noLimits ? { ok: true as const } : await this.takeChatSlot(session.userId, now);
-    if (!slot.ok) {
-      this.metrics.drop('chat_rate_limited');
-      return session.send({ type: 'chat_rejected', reason: ChatRejectReason.RATE_LIMITED, clientMsgId, retryAfterMs: slot.retryAfterMs });
-    }
-    if (session.room !== room) {
-      return session.send({ type: 'error', code: ErrorCode.NOT_JOINED, message: 'chat_send: the socket left the room before the message was accepted' });
-    }
     const message: ChatMessage = {
       id: newChatId(now),
       roomId: room.roomId,
@@ -363,32 +356,45 @@ export class Hub implements StoreHandlers {
       ts: now,
       ...(dedupe ? { clientMsgId } : {}),
     };
-    if (!this.faults.has('lose-chat-history')) {
-      try {
-        const original = await this.store.appendChat(message);
-        if (original) return this.echo(session, original, clientMsgId);
-      } catch (err) {
-        // Accepted all the same: this node keeps it (recentChat) and merges it back when the store returns.
-        this.log.warn({ err, room: room.roomId }, 'chat not saved; kept for re-sync');
-      }
+    const outcome = await this.storeChat(message, noLimits);
+    if (outcome.status === 'duplicate') return this.echo(session, outcome.original, clientMsgId);
+    if (outcome.status === 'rate_limited') {
+      this.metrics.drop('chat_rate_limited');
+      return session.send({ type: 'chat_rejected', reason: ChatRejectReason.RATE_LIMITED, clientMsgId, retryAfterMs: outcome.retryAfterMs });
     }
     // Only the sender's copy carries clientMsgId: it is the acknowledgement of that send.
     this.echo(session, message, clientMsgId);
     this.announce(room, { kind: 'chat', origin: this.nodeId, message });
   }
 
-  private echo(session: Session, message: ChatMessage, clientMsgId: string | undefined): void {
-    session.send({ type: 'chat_broadcast', ...message, clientMsgId });
+  /**
+   * The store's part of a chat (dedupe, the user's slot across nodes, the history) in one call. When
+   * the store cannot answer, this node's own counter decides and an accepted message is kept here
+   * (recentChat) and merged back when the store returns.
+   */
+  private async storeChat(message: ChatMessage, noLimits: boolean): Promise<ChatOutcome> {
+    const { CHAT_MAX_PER_WINDOW: limit, CHAT_WINDOW_MS: windowMs } = Limits;
+    try {
+      if (this.faults.has('lose-chat-history')) {
+        const slot = noLimits ? { ok: true as const } : await this.store.takeChatSlot(message.userId, message.ts, limit, windowMs);
+        return slot.ok ? { status: 'accepted' } : { status: 'rate_limited', retryAfterMs: slot.retryAfterMs };
+      }
+      if (noLimits) {
+        const original = await this.store.appendChat(message);
+        return original ? { status: 'duplicate', original } : { status: 'accepted' };
+      }
+      return await this.store.sendChat(message, limit, windowMs);
+    } catch (err) {
+      let limiter = this.fallbackChatLimits.get(message.userId);
+      if (!limiter) this.fallbackChatLimits.set(message.userId, (limiter = new SlidingWindowLimiter(limit, windowMs)));
+      if (!noLimits && !limiter.take(message.ts)) return { status: 'rate_limited', retryAfterMs: windowMs };
+      this.log.warn({ err, room: message.roomId }, 'chat not saved; kept for re-sync');
+      return { status: 'accepted' };
+    }
   }
 
-  private async takeChatSlot(userId: string, now: number) {
-    try {
-      return await this.store.takeChatSlot(userId, now, Limits.CHAT_MAX_PER_WINDOW, Limits.CHAT_WINDOW_MS);
-    } catch {
-      let limiter = this.fallbackChatLimits.get(userId);
-      if (!limiter) this.fallbackChatLimits.set(userId, (limiter = new SlidingWindowLimiter(Limits.CHAT_MAX_PER_WINDOW, Limits.CHAT_WINDOW_MS)));
-      return limiter.take(now) ? { ok: true as const } : { ok: false as const, retryAfterMs: Limits.CHAT_WINDOW_MS };
-    }
+  private echo(session: Session, message: ChatMessage, clientMsgId: string | undefined): void {
+    session.send({ type: 'chat_broadcast', ...message, clientMsgId });
   }
 
   // ---------------------------------------------------------------- events from the store

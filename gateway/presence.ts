@@ -104,7 +104,8 @@ export class Presence {
     await room.serial(async () => {
       room.joiningRecords.set(userId, record);
       try {
-        const outcome = await store.addMember(room.roomId, record, config.maxRoomSize);
+        const since = room.version; // what changes while the store reads the room is newer than its snapshot
+        const outcome = await store.joinRoom(room.roomId, record, config.maxRoomSize);
         if (outcome.status === 'full') return this.hub.refuseFull(session);
         const previous = outcome.previous;
         if (!session.isOpen) {
@@ -129,9 +130,7 @@ export class Presence {
         // Taken over from another node before its member_joined reached this one: this node's members
         // are told now, before anything else of this member (its chat from that node) reaches them.
         if (previous && !shownHere) this.hub.showJoined(room, record);
-        const since = room.version;
-        const snapshot = await store.getRoom(room.roomId);
-        this.hub.completeJoin(room, session, snapshot, previous === undefined, since);
+        this.hub.completeJoin(room, session, outcome.room, previous === undefined, since);
       } finally {
         room.joiningRecords.delete(userId);
       }

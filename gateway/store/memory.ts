@@ -5,8 +5,10 @@
  */
 import { Limits, type ChatMessage, type Transform } from '../../protocol/index.js';
 import type {
+  ChatOutcome,
   ChatSlot,
   JoinOutcome,
+  JoinRoomOutcome,
   MemberRecord,
   NodeStatsRecord,
   ReapedMember,
@@ -75,6 +77,11 @@ export class MemoryStore implements Store {
     if (!previous && room.members.size >= maxSize) return { status: 'full' };
     room.members.set(member.userId, { ...member });
     return previous ? { status: 'joined', previous } : { status: 'joined' };
+  }
+
+  async joinRoom(roomId: string, member: MemberRecord, maxSize: number): Promise<JoinRoomOutcome> {
+    const outcome = await this.addMember(roomId, member, maxSize);
+    return outcome.status === 'full' ? outcome : { ...outcome, room: await this.getRoom(roomId) };
   }
 
   async reconcileRoom(roomId: string, nodeId: string, held: MemberRecord[], leaseMs: number): Promise<ReconcileOutcome> {
@@ -171,6 +178,16 @@ export class MemoryStore implements Store {
     room.chat.push({ ...message });
     if (room.chat.length > Limits.CHAT_HISTORY) room.chat.splice(0, room.chat.length - Limits.CHAT_HISTORY);
     return undefined;
+  }
+
+  async sendChat(message: ChatMessage, limit: number, windowMs: number): Promise<ChatOutcome> {
+    const room = this.backend.rooms.get(message.roomId);
+    const original = message.clientMsgId === undefined ? undefined : room?.chat.find((m) => m.userId === message.userId && m.clientMsgId === message.clientMsgId);
+    if (original) return { status: 'duplicate', original: { ...original } };
+    const slot = await this.takeChatSlot(message.userId, message.ts, limit, windowMs);
+    if (!slot.ok) return { status: 'rate_limited', retryAfterMs: slot.retryAfterMs };
+    await this.appendChat(message);
+    return { status: 'accepted' };
   }
 
   async mergeChat(roomId: string, messages: ChatMessage[]): Promise<void> {

@@ -2,7 +2,8 @@
  * The Lua scripts behind `RedisStore`: every read-check-write that must not interleave with another
  * node's runs as one script. Each script touches only keys it receives in KEYS, and all of them in
  * one hash slot (a room's keys, a user's key, or one global key), so every script runs unchanged on
- * one Redis and on Redis Cluster. What spans slots (a room and the rooms index, a room and a node's
+ * one Redis and on Redis Cluster — except SEND_CHAT, which only one Redis runs (redis.ts splits it
+ * on a cluster). What spans slots (a room and the rooms index, a room and a node's
  * room set) is a script plus separate calls, ordered in redis.ts so that a crash between them leaves
  * at most a stale index entry, never a member nobody can find.
  *
@@ -46,6 +47,34 @@ local previousNode = cjson.decode(previous).nodeId
 local left = leave(KEYS[2], previousNode)
 if previousNode == ARGV[4] then mine = left end
 return {'joined', mine, 0, previous, previousNode, left}
+`;
+
+/**
+ * A join in one round trip: ADD_MEMBER, then the room's snapshot as the joiner must see it.
+ * KEYS: members, bynode, transforms, chat. ARGV: userId, member JSON, maxSize, nodeId, chat history length.
+ * Returns {'full', members of nodeId in the room} or
+ * {'joined', members of nodeId now, 1 if the room was empty, previous member JSON or '', previous
+ * nodeId or '', members of that node left or -1, members (field, value, ...), transforms (field,
+ * value, ...), chat (oldest first)}.
+ */
+const JOIN_ROOM = `${LEAVE}
+local previous = redis.call('HGET', KEYS[1], ARGV[1])
+local size = redis.call('HLEN', KEYS[1])
+if not previous and size >= tonumber(ARGV[3]) then
+  return {'full', tonumber(redis.call('HGET', KEYS[2], ARGV[4]) or '0')}
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local mine = redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
+local previousNode, left = '', -1
+if previous then
+  previousNode = cjson.decode(previous).nodeId
+  left = leave(KEYS[2], previousNode)
+  if previousNode == ARGV[4] then mine = left end
+end
+local wasEmpty = 0
+if size == 0 then wasEmpty = 1 end
+return {'joined', mine, wasEmpty, previous or '', previousNode, left,
+  redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3]), redis.call('LRANGE', KEYS[4], -tonumber(ARGV[5]), -1)}
 `;
 
 /**
@@ -242,6 +271,36 @@ return 0
 `;
 
 /**
+ * A chat in one round trip: a resend (same userId and clientMsgId in the history) is answered with
+ * the original and takes no slot; otherwise TAKE_CHAT_SLOT, then APPEND_CHAT. The one script that
+ * spans two slots (the user's counter, the room's history): one Redis only. On a cluster the two
+ * halves run as the scripts above (redis.ts).
+ * KEYS: the user's chat counter, the room's chat list.
+ * ARGV: message JSON, userId, clientMsgId or '', how many to keep, ttlMs, now, limit, windowMs, counter entry.
+ * Returns {'duplicate', original JSON}, {'rate_limited', retryAfterMs} or {'accepted'}.
+ */
+const SEND_CHAT = `
+if ARGV[3] ~= '' then
+  for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    local m = cjson.decode(raw)
+    if m.userId == ARGV[2] and m.clientMsgId == ARGV[3] then return {'duplicate', raw} end
+  end
+end
+local now, limit, window = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {'rate_limited', math.max(1, tonumber(oldest[2]) + window - now)}
+end
+redis.call('ZADD', KEYS[1], now, ARGV[9])
+redis.call('PEXPIRE', KEYS[1], window)
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+return {'accepted'}
+`;
+
+/**
  * KEYS: the room's chat list.
  * ARGV: how many to keep, ttlMs, message JSON...
  * Union by id (an incoming copy replaces a stored one), sorted by id byte-wise (as JavaScript
@@ -339,6 +398,8 @@ return live
 
 const SCRIPTS = {
   rtgwAddMember: { numberOfKeys: 2, lua: ADD_MEMBER },
+  rtgwJoinRoom: { numberOfKeys: 4, lua: JOIN_ROOM },
+  rtgwSendChat: { numberOfKeys: 2, lua: SEND_CHAT },
   rtgwRemoveMember: { numberOfKeys: 3, lua: REMOVE_MEMBER },
   rtgwSaveTransforms: { numberOfKeys: 2, lua: SAVE_TRANSFORMS },
   rtgwHeartbeat: { numberOfKeys: 1, lua: HEARTBEAT },
@@ -374,6 +435,16 @@ declare module 'ioredis' {
       | [status: 'joined', mine: number, roomWasEmpty: 0, previous: string, previousNode: string, previousNodeLeft: number],
       Context
     >;
+    rtgwJoinRoom(
+      members: string, byNode: string, transforms: string, chat: string, userId: string, memberJson: string, maxSize: number, nodeId: string, history: number,
+    ): Result<
+      | [status: 'full', mine: number]
+      | [status: 'joined', mine: number, roomWasEmpty: 0 | 1, previous: string, previousNode: string, previousNodeLeft: number, members: string[], transforms: string[], chat: string[]],
+      Context
+    >;
+    rtgwSendChat(
+      counter: string, chat: string, messageJson: string, userId: string, clientMsgId: string, keep: number, ttlMs: number, now: number, limit: number, windowMs: number, entry: string,
+    ): Result<[status: 'duplicate', original: string] | [status: 'rate_limited', retryAfterMs: number] | [status: 'accepted'], Context>;
     rtgwRemoveMember(members: string, transforms: string, byNode: string, userId: string, sessionId: string): Result<Removal, Context>;
     rtgwSaveTransforms(members: string, transforms: string, ...userIdThenJson: Arg[]): Result<number, Context>;
     rtgwTakeChatSlot(key: string, now: number, limit: number, windowMs: number, member: string): Result<number, Context>;

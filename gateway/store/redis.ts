@@ -22,8 +22,10 @@ import { redisKeys, type RedisKeys } from './redis-keys.js';
 import { defineScripts } from './redis-scripts.js';
 import { SingleBackend } from './redis-single.js';
 import type {
+  ChatOutcome,
   ChatSlot,
   JoinOutcome,
+  JoinRoomOutcome,
   MemberRecord,
   NodeStatsRecord,
   ReapedMember,
@@ -182,6 +184,32 @@ export class RedisStore implements Store {
     return previous === undefined ? { status: 'joined' } : { status: 'joined', previous: JSON.parse(previous) as MemberRecord };
   }
 
+  async joinRoom(roomId: string, member: MemberRecord, maxSize: number): Promise<JoinRoomOutcome> {
+    const { keys } = this;
+    const cmd = this.commands();
+    // As addMember, in one round trip: the index entries are sent first on the same connection
+    // (one Redis runs them first; on a cluster they go to their own shards meanwhile), the script
+    // adds the member and reads the room, and the index writes its answer calls for are not waited for.
+    const indexed = this.afterwards(cmd.sadd(keys.rooms, roomId), cmd.sadd(keys.nodeRooms(member.nodeId), roomId));
+    const reply = await cmd.rtgwJoinRoom(
+      keys.members(roomId), keys.byNode(roomId), keys.transforms(roomId), keys.chat(roomId),
+      member.userId, JSON.stringify(member), maxSize, member.nodeId, Limits.CHAT_HISTORY,
+    );
+    await indexed;
+    if (reply[0] === 'full') {
+      if (reply[1] === 0) void this.afterwards(this.forgetNodeRoom(member.nodeId, roomId));
+      return { status: 'full' };
+    }
+    const [, mine, roomWasEmpty, previous, previousNode, previousNodeLeft, members, transforms, chat] = reply;
+    void this.afterwards(
+      mine === 1 ? cmd.sadd(keys.nodeRooms(member.nodeId), roomId) : undefined,
+      roomWasEmpty === 1 ? cmd.sadd(keys.rooms, roomId) : undefined,
+      previousNode !== '' && previousNode !== member.nodeId && previousNodeLeft === 0 ? this.forgetNodeRoom(previousNode, roomId) : undefined,
+    );
+    const room = snapshotOf(members.filter((_, i) => i % 2 === 1), transforms, chat);
+    return previous === '' ? { status: 'joined', room } : { status: 'joined', previous: JSON.parse(previous) as MemberRecord, room };
+  }
+
   async reconcileRoom(roomId: string, nodeId: string, held: MemberRecord[], leaseMs: number): Promise<ReconcileOutcome> {
     const { keys } = this;
     const cmd = this.commands();
@@ -230,11 +258,7 @@ export class RedisStore implements Store {
         .hgetall(this.keys.transforms(roomId))
         .lrange(this.keys.chat(roomId), -Limits.CHAT_HISTORY, -1),
     );
-    const records = Object.values(members as Record<string, string>).map((raw) => JSON.parse(raw) as MemberRecord);
-    records.sort((x, y) => x.joinedAt - y.joinedAt || (x.userId < y.userId ? -1 : 1));
-    const latest: Record<string, Transform> = {};
-    for (const [userId, raw] of Object.entries(transforms as Record<string, string>)) latest[userId] = JSON.parse(raw) as Transform;
-    return { members: records, transforms: latest, chat: (chat as string[]).map((raw) => JSON.parse(raw) as ChatMessage) };
+    return snapshotOf(Object.values(members as Record<string, string>), transforms as Record<string, string>, chat as string[]);
   }
 
   async listRooms(): Promise<Array<{ roomId: string; members: number }>> {
@@ -267,8 +291,7 @@ export class RedisStore implements Store {
   // ------------------------------------------------------------ chat
 
   async takeChatSlot(userId: string, now: number, limit: number, windowMs: number): Promise<ChatSlot> {
-    const entry = `${now}:${this.id}:${++this.seq}`;
-    const retryAfterMs = await this.commands().rtgwTakeChatSlot(this.keys.chatRate(userId), now, limit, windowMs, entry);
+    const retryAfterMs = await this.commands().rtgwTakeChatSlot(this.keys.chatRate(userId), now, limit, windowMs, this.chatSlotEntry(now));
     return retryAfterMs === 0 ? { ok: true } : { ok: false, retryAfterMs };
   }
 
@@ -277,6 +300,36 @@ export class RedisStore implements Store {
       this.keys.chat(message.roomId), JSON.stringify(message), message.userId, message.clientMsgId ?? '', Limits.CHAT_HISTORY, CHAT_TTL_MS,
     );
     return original ? (JSON.parse(original) as ChatMessage) : undefined;
+  }
+
+  async sendChat(message: ChatMessage, limit: number, windowMs: number): Promise<ChatOutcome> {
+    if (this.backend.topology === 'cluster') {
+      // The user's counter and the room's history live on different shards: two scripts, two round trips.
+      const original = message.clientMsgId === undefined ? undefined : await this.findChat(message);
+      if (original) return { status: 'duplicate', original };
+      const slot = await this.takeChatSlot(message.userId, message.ts, limit, windowMs);
+      if (!slot.ok) return { status: 'rate_limited', retryAfterMs: slot.retryAfterMs };
+      const raced = await this.appendChat(message);
+      return raced ? { status: 'duplicate', original: raced } : { status: 'accepted' };
+    }
+    const reply = await this.commands().rtgwSendChat(
+      this.keys.chatRate(message.userId), this.keys.chat(message.roomId),
+      JSON.stringify(message), message.userId, message.clientMsgId ?? '', Limits.CHAT_HISTORY, CHAT_TTL_MS,
+      message.ts, limit, windowMs, this.chatSlotEntry(message.ts),
+    );
+    if (reply[0] === 'duplicate') return { status: 'duplicate', original: JSON.parse(reply[1]) as ChatMessage };
+    if (reply[0] === 'rate_limited') return { status: 'rate_limited', retryAfterMs: reply[1] };
+    return { status: 'accepted' };
+  }
+
+  /** The history's message with `message`'s (userId, clientMsgId), if any. */
+  private async findChat(message: ChatMessage): Promise<ChatMessage | undefined> {
+    const history = await this.commands().lrange(this.keys.chat(message.roomId), 0, -1);
+    for (const raw of history) {
+      const m = JSON.parse(raw) as ChatMessage;
+      if (m.userId === message.userId && m.clientMsgId === message.clientMsgId) return m;
+    }
+    return undefined;
   }
 
   async mergeChat(roomId: string, messages: ChatMessage[]): Promise<void> {
@@ -386,6 +439,11 @@ export class RedisStore implements Store {
     return live.map((json) => JSON.parse(json) as NodeStatsRecord).sort((x, y) => (x.nodeId < y.nodeId ? -1 : 1));
   }
 
+  /** A member of a user's chat counter: unique per message, across nodes. */
+  private chatSlotEntry(now: number): string {
+    return `${now}:${this.id}:${++this.seq}`;
+  }
+
   // ------------------------------------------------------------ index bookkeeping
 
   /** Take the room out of the rooms index, and put it back if a join got in between. */
@@ -487,4 +545,20 @@ export class RedisStore implements Store {
     this.logger.warn(last?.suppressed ? { ...obj, suppressed: last.suppressed } : obj, msg);
     this.warned.set(kind, { at: now, suppressed: 0 });
   }
+}
+
+/**
+ * A room's snapshot from what Redis holds: the member JSON values, the transforms hash (as an
+ * object, or flat field, value, … as a script returns it) and the chat list, oldest first.
+ */
+function snapshotOf(members: string[], transforms: Record<string, string> | string[], chat: string[]): RoomSnapshot {
+  const records = members.map((raw) => JSON.parse(raw) as MemberRecord);
+  records.sort((x, y) => x.joinedAt - y.joinedAt || (x.userId < y.userId ? -1 : 1));
+  const latest: Record<string, Transform> = {};
+  if (Array.isArray(transforms)) {
+    for (let i = 0; i + 1 < transforms.length; i += 2) latest[transforms[i]!] = JSON.parse(transforms[i + 1]!) as Transform;
+  } else {
+    for (const [userId, raw] of Object.entries(transforms)) latest[userId] = JSON.parse(raw) as Transform;
+  }
+  return { members: records, transforms: latest, chat: chat.map((raw) => JSON.parse(raw) as ChatMessage) };
 }

@@ -25,6 +25,16 @@ export type JoinOutcome =
   | { status: 'joined'; previous?: MemberRecord }
   | { status: 'full' };
 
+/** `addMember`, and the room as the joiner must see it (read after the join, in the same step). */
+export type JoinRoomOutcome = { status: 'joined'; previous?: MemberRecord; room: RoomSnapshot } | { status: 'full' };
+
+/** What `sendChat` did with a message. */
+export type ChatOutcome =
+  | { status: 'accepted' }
+  /** A resend: the history holds this (userId, clientMsgId) already; nothing was appended and no slot taken. */
+  | { status: 'duplicate'; original: ChatMessage }
+  | { status: 'rate_limited'; retryAfterMs: number };
+
 /** What `reconcileRoom` did with one node's records of one room. */
 export interface ReconcileOutcome {
   /** Held memberships the store did not have (or had for a dead node): written back. Others may have been told they left. */
@@ -103,6 +113,11 @@ export interface Store {
    */
   addMember(roomId: string, member: MemberRecord, maxSize: number): Promise<JoinOutcome>;
   /**
+   * `addMember` and `getRoom` in one step (the join's one round trip on Redis): the snapshot is
+   * read after the member was written.
+   */
+  joinRoom(roomId: string, member: MemberRecord, maxSize: number): Promise<JoinRoomOutcome>;
+  /**
    * Re-assert what this node holds in a room (compare-and-set; see `ReconcileOutcome`) and remove its
    * records of sessions it does not hold. Lease liveness is judged on the store's clock.
    */
@@ -129,6 +144,12 @@ export interface Store {
    * message is returned (a resend after a reconnect).
    */
   appendChat(message: ChatMessage): Promise<ChatMessage | undefined>;
+  /**
+   * A chat message from start to end (the chat's one round trip on one Redis): a resend of a
+   * (userId, clientMsgId) the history holds is `duplicate` and takes no slot; otherwise a slot is
+   * taken (`takeChatSlot`) and, if one was free, the message appended (`appendChat`).
+   */
+  sendChat(message: ChatMessage, limit: number, windowMs: number): Promise<ChatOutcome>;
   /**
    * Merge messages a node kept while the backend was unreachable (or lost them in a restart) into the
    * room's history: union by id, sorted by id, newest `Limits.CHAT_HISTORY` kept.

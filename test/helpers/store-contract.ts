@@ -170,6 +170,39 @@ export function storeContract(name: string, makePair: () => Promise<StorePair>):
       });
     });
 
+    describe('joinRoom (addMember and the snapshot in one step)', () => {
+      it('returns the room as it is after the join: members, latest transforms, chat oldest first', async () => {
+        await a.addMember('r1', member('u1', { joinedAt: 1 }), 10);
+        await a.saveTransforms([{ roomId: 'r1', userId: 'u1', transform: transform(1) }]);
+        for (const n of range(1, 52)) await a.appendChat(chat(n));
+        const joined = await b.joinRoom('r1', member('u2', { nodeId: 'node-b', joinedAt: 2 }), 10);
+        expect(joined).toEqual({
+          status: 'joined',
+          room: { members: [member('u1', { joinedAt: 1 }), member('u2', { nodeId: 'node-b', joinedAt: 2 })], transforms: { u1: transform(1) }, chat: range(3, 52).map((n) => chat(n)) },
+        });
+        expect(await a.getRoom('r1')).toEqual(joined.status === 'joined' ? joined.room : undefined);
+      });
+
+      it('returns the previous record of a user who joins again, and refuses a new user in a full room', async () => {
+        await a.joinRoom('r1', member('u1'), 1);
+        const again = member('u1', { sessionId: 'session-2', nodeId: 'node-b' });
+        expect(await b.joinRoom('r1', again, 1)).toEqual({ status: 'joined', previous: member('u1'), room: { members: [again], transforms: {}, chat: [] } });
+        expect(await b.joinRoom('r1', member('u2'), 1)).toEqual({ status: 'full' });
+        expect((await a.getRoom('r1')).members).toEqual([again]);
+      });
+
+      it('keeps the rooms index and the node\'s members as addMember does (listRooms, reaping)', async () => {
+        await a.joinRoom('r1', member('u1', { nodeId: 'node-x' }), 10);
+        expect(byRoomId(await b.listRooms())).toEqual([{ roomId: 'r1', members: 1 }]);
+        const leaseMs = 50;
+        await a.heartbeat('node-x');
+        await new Promise((resolve) => setTimeout(resolve, leaseMs + 30)); // node-x's lease lapses (it is time itself)
+        await a.heartbeat('node-a');
+        expect(await a.reapDeadNodes('node-a', leaseMs)).toEqual([{ roomId: 'r1', userId: 'u1', nodeId: 'node-x' }]);
+        expect((await b.getRoom('r1')).members).toEqual([]);
+      });
+    });
+
     describe('room snapshots and listRooms', () => {
       it('getRoom of a room nobody joined is empty', async () => {
         expect(await a.getRoom('empty')).toEqual({ members: [], transforms: {}, chat: [] });
@@ -264,6 +297,24 @@ export function storeContract(name: string, makePair: () => Promise<StorePair>):
         expect(await b.appendChat({ ...chat(2), clientMsgId: 'c1' })).toEqual(first);
         expect(await b.appendChat({ ...chat(3), userId: 'someone-else', clientMsgId: 'c1' })).toBeUndefined();
         expect(await a.appendChat(chat(4))).toBeUndefined();
+        expect(ids((await a.getRoom('r1')).chat)).toEqual([chat(1).id, chat(3).id, chat(4).id]);
+      });
+
+      it('sendChat takes a slot and appends; past the limit it is rate_limited and appends nothing', async () => {
+        for (const n of range(1, 5)) expect(await (n % 2 ? a : b).sendChat({ ...chat(n), ts: t0 + n }, 5, 10_000)).toEqual({ status: 'accepted' });
+        expect(await a.sendChat({ ...chat(6), ts: t0 + 6 }, 5, 10_000)).toEqual({ status: 'rate_limited', retryAfterMs: 9_995 });
+        expect(await a.sendChat({ ...chat(7), userId: 'u2', ts: t0 + 7 }, 5, 10_000)).toEqual({ status: 'accepted' });
+        expect(ids((await b.getRoom('r1')).chat)).toEqual(ids([1, 2, 3, 4, 5, 7].map((n) => chat(n))));
+        expect(await a.takeChatSlot('u1', t0 + 8, 5, 10_000)).toEqual({ ok: false, retryAfterMs: 9_993 });
+      });
+
+      it('sendChat of a resend (same user and clientMsgId) returns the original, appends nothing and takes no slot', async () => {
+        const first = { ...chat(1), ts: t0, clientMsgId: 'c1' };
+        expect(await a.sendChat(first, 2, 10_000)).toEqual({ status: 'accepted' });
+        expect(await b.sendChat({ ...chat(2), ts: t0 + 1, clientMsgId: 'c1' }, 2, 10_000)).toEqual({ status: 'duplicate', original: first });
+        expect(await b.sendChat({ ...chat(3), ts: t0 + 2, userId: 'someone-else', clientMsgId: 'c1' }, 2, 10_000)).toEqual({ status: 'accepted' });
+        // The resend took no slot: u1 still has one of its two.
+        expect(await a.sendChat({ ...chat(4), ts: t0 + 3 }, 2, 10_000)).toEqual({ status: 'accepted' });
         expect(ids((await a.getRoom('r1')).chat)).toEqual([chat(1).id, chat(3).id, chat(4).id]);
       });
 
