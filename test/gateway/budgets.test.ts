@@ -44,19 +44,29 @@ async function cost(work: () => Promise<unknown>): Promise<number> {
   return (await commands()) - before;
 }
 
+/**
+ * Two members of the lobby: `calm` sends 5 chats (within the budget) and `flooding` 25 in one
+ * burst; what each burst cost the store, awaited until its last chat is answered (f4 echoed, c24
+ * refused).
+ */
+async function chatFlood(gwUrl: string, calm: string, flooding: string): Promise<{ five: number; flood: number; flooder: TestClient }> {
+  const { client: a } = await joinAs(gwUrl, 'lobby', calm);
+  const { client: b } = await joinAs(gwUrl, 'lobby', flooding);
+  const five = await cost(async () => {
+    for (let i = 0; i < 5; i++) a.send({ type: 'chat_send', text: `five ${i}`, clientMsgId: `f${i}` });
+    await a.next('chat_broadcast', (m) => m.clientMsgId === 'f4');
+  });
+  const flood = await cost(async () => {
+    for (let i = 0; i < 25; i++) b.send({ type: 'chat_send', text: `flood ${i}`, clientMsgId: `c${i}` });
+    await b.next('chat_rejected', (m) => m.clientMsgId === 'c24');
+  });
+  return { five, flood, flooder: b };
+}
+
 describe('chat_send: a local pre-limit before the store', () => {
   it('a flood of 25 chats costs the store what the 5 accepted cost, and the other 20 are answered rate_limited', async () => {
     const gw = await startTestGateway({ ...QUIET, redisUrl: redis.url });
-    const { client: a } = await joinAs(gw.url, 'lobby', 'five');
-    const { client: b } = await joinAs(gw.url, 'lobby', 'flooder');
-    const five = await cost(async () => {
-      for (let i = 0; i < 5; i++) a.send({ type: 'chat_send', text: `five ${i}`, clientMsgId: `f${i}` });
-      await a.next('chat_broadcast', (m) => m.clientMsgId === 'f4');
-    });
-    const flood = await cost(async () => {
-      for (let i = 0; i < 25; i++) b.send({ type: 'chat_send', text: `flood ${i}`, clientMsgId: `c${i}` });
-      await b.next('chat_rejected', (m) => m.clientMsgId === 'c24');
-    });
+    const { five, flood, flooder: b } = await chatFlood(gw.url, 'five', 'flooder');
     expect(five).toBeGreaterThan(0);
     expect(flood).toBe(five);
     const rejected = b.all('chat_rejected');
@@ -68,16 +78,7 @@ describe('chat_send: a local pre-limit before the store', () => {
 
   it('fails against a gateway with RTGW_FAULTS=no-budgets: every flooded chat costs the store', async () => {
     const gw = await startTestGateway({ ...QUIET, redisUrl: redis.url, faults: ['no-budgets'] });
-    const { client: a } = await joinAs(gw.url, 'lobby', 'five-b');
-    const { client: b } = await joinAs(gw.url, 'lobby', 'flooder-b');
-    const five = await cost(async () => {
-      for (let i = 0; i < 5; i++) a.send({ type: 'chat_send', text: `five ${i}`, clientMsgId: `f${i}` });
-      await a.next('chat_broadcast', (m) => m.clientMsgId === 'f4');
-    });
-    const flood = await cost(async () => {
-      for (let i = 0; i < 25; i++) b.send({ type: 'chat_send', text: `flood ${i}`, clientMsgId: `c${i}` });
-      await b.next('chat_rejected', (m) => m.clientMsgId === 'c24');
-    });
+    const { five, flood } = await chatFlood(gw.url, 'five-b', 'flooder-b');
     expect(flood).toBeGreaterThan(five);
   });
 
