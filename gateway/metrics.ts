@@ -2,7 +2,7 @@
  * Prometheus metrics, one registry per gateway (tests run several gateways in one process).
  * Hot-path counters are pre-bound children, so counting a message is an increment, not a label lookup.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics, type Counter as CounterT } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { UpgradeRefusal } from '../protocol/codes.js';
 
@@ -39,8 +39,10 @@ export class GatewayMetrics {
   private readonly authFailures: Counter;
   private readonly refused: Counter;
   private readonly limitCloses: Counter;
-  private readonly inByType = new Map<string, CounterT.Internal>();
-  private readonly outByType = new Map<string, CounterT.Internal>();
+  /** Counts not yet added to their counter, by label value (see `tallied`). */
+  private readonly inByType = new Map<string, number>();
+  private readonly outByType = new Map<string, number>();
+  private readonly dropsByReason = new Map<string, number>();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(nodeId: string) {
@@ -50,9 +52,9 @@ export class GatewayMetrics {
     this.connections = new Gauge({ name: 'rtgw_connections', help: 'Open WebSocket connections', registers });
     this.rooms = new Gauge({ name: 'rtgw_rooms', help: 'Rooms with members on this node', registers });
     this.members = new Gauge({ name: 'rtgw_members', help: 'Joined sessions on this node', registers });
-    this.messagesIn = new Counter({ name: 'rtgw_messages_in_total', help: 'Messages received, by type', labelNames: ['type'], registers });
-    this.messagesOut = new Counter({ name: 'rtgw_messages_out_total', help: 'Messages sent, by type', labelNames: ['type'], registers });
-    this.drops = new Counter({ name: 'rtgw_drops_total', help: 'Messages dropped, by reason', labelNames: ['reason'], registers });
+    this.messagesIn = tallied(this.inByType, { name: 'rtgw_messages_in_total', help: 'Messages received, by type', labelNames: ['type'], registers });
+    this.messagesOut = tallied(this.outByType, { name: 'rtgw_messages_out_total', help: 'Messages sent, by type', labelNames: ['type'], registers });
+    this.drops = tallied(this.dropsByReason, { name: 'rtgw_drops_total', help: 'Messages dropped, by reason', labelNames: ['reason'], registers });
     this.authFailures = new Counter({ name: 'rtgw_auth_failures_total', help: 'Authentication failures, by code', labelNames: ['code'], registers });
     this.unauthenticated = new Gauge({ name: 'rtgw_connections_unauthenticated', help: 'Open WebSocket connections that have not joined a room yet', registers });
     this.refused = new Counter({ name: 'rtgw_connections_refused_total', help: 'Upgrades refused before the WebSocket opened, by reason', labelNames: ['reason'], registers });
@@ -74,15 +76,15 @@ export class GatewayMetrics {
   }
 
   messageIn(type: string): void {
-    this.child(this.inByType, this.messagesIn, type).inc();
+    this.inByType.set(type, (this.inByType.get(type) ?? 0) + 1);
   }
 
   messageOut(type: string, count = 1): void {
-    this.child(this.outByType, this.messagesOut, type).inc(count);
+    this.outByType.set(type, (this.outByType.get(type) ?? 0) + count);
   }
 
   drop(reason: string, count = 1): void {
-    this.drops.inc({ reason }, count);
+    this.dropsByReason.set(reason, (this.dropsByReason.get(reason) ?? 0) + count);
   }
 
   authFailure(code: string): void {
@@ -123,10 +125,20 @@ export class GatewayMetrics {
     this.loopDelay.disable();
     this.registry.clear();
   }
+}
 
-  private child(cache: Map<string, CounterT.Internal>, counter: Counter, type: string): CounterT.Internal {
-    let c = cache.get(type);
-    if (!c) cache.set(type, (c = counter.labels(type)));
-    return c;
-  }
+/**
+ * A counter of one label whose hot-path counts are plain numbers in `tally`, added to it whenever it
+ * is read (a scrape, a snapshot): a transform is counted several times on its way, and prom-client's
+ * labelled `inc` costs a hash of the labels each time.
+ */
+function tallied(tally: Map<string, number>, config: { name: string; help: string; labelNames: [string]; registers: Registry[] }): Counter {
+  const [label] = config.labelNames;
+  return new Counter({
+    ...config,
+    collect() {
+      for (const [value, count] of tally) this.inc({ [label]: value }, count);
+      tally.clear();
+    },
+  });
 }
