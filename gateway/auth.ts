@@ -4,7 +4,7 @@
  * when only the rooms service holds the private key. `alg: none` and every algorithm not configured
  * are refused by jose's allowlist. Clock skew tolerance: config.clockSkewS (at most 5 s).
  */
-import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SignJWT, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AuthErrorCode, TokenClaimsSchema, cleanDisplayName, type Device, type TokenClaims } from '../protocol/index.js';
@@ -37,7 +37,7 @@ export interface Identity {
   expiresAt: number;
 }
 
-type VerifyKey = Uint8Array | KeyObject | JWTVerifyGetKey;
+type VerifyKey = KeyObject | JWTVerifyGetKey;
 
 export class TokenVerifier {
   private constructor(
@@ -70,8 +70,8 @@ export class TokenVerifier {
       }
       return new TokenVerifier(key, [algorithmFor(key, config.jwtPublicKey)], aud, iss, skew, age);
     }
-    const previous = config.jwtSecretPrevious ? new TokenVerifier(new TextEncoder().encode(config.jwtSecretPrevious), ['HS256'], aud, iss, skew, age) : undefined;
-    return new TokenVerifier(new TextEncoder().encode(config.jwtSecret), ['HS256'], aud, iss, skew, age, previous);
+    const previous = config.jwtSecretPrevious ? new TokenVerifier(hmacKey(config.jwtSecretPrevious), ['HS256'], aud, iss, skew, age) : undefined;
+    return new TokenVerifier(hmacKey(config.jwtSecret ?? ''), ['HS256'], aud, iss, skew, age, previous);
   }
 
   /** Fault `accept-expired`: tolerate any expiry (scenario self-tests only). */
@@ -84,7 +84,7 @@ export class TokenVerifier {
     if (!token) throw new AuthError(AuthErrorCode.TOKEN_MISSING, 'join_room needs a token');
     let payload: unknown;
     try {
-      const verified = await jwtVerify(token, this.key as Uint8Array, {
+      const verified = await jwtVerify(token, this.key as KeyObject, {
         algorithms: this.algorithms,
         audience: this.audience,
         issuer: this.issuer,
@@ -156,16 +156,24 @@ export interface IssueRequest {
   ttlSeconds: number;
 }
 
+/**
+ * An HS256 secret as a KeyObject: jose imports a KeyObject into WebCrypto once and caches it, where
+ * raw bytes are imported again on every sign and verify (a storm of 2,000 joins is 2,000 imports).
+ */
+function hmacKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
+}
+
 /** Signs HS256 realtime tokens: the development issuer and `rtgw token`. */
 export class TokenIssuer {
-  private readonly key: Uint8Array;
+  private readonly key: KeyObject;
 
   constructor(
     secret: string,
     private readonly audience: string,
     private readonly issuer?: string,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = hmacKey(secret);
   }
 
   async issue(req: IssueRequest, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
