@@ -5,7 +5,7 @@
  * a call means) is written once against this; a backend owns only connecting, pub/sub and knowing
  * whether it is whole.
  */
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
 
 /** Structured logger (pino's `warn`/`error` fit). Never given tokens. */
 export interface StoreLogger {
@@ -44,6 +44,32 @@ export interface RedisBackend {
   publishRoom(channel: string, payload: string): Promise<unknown>;
   /** Classic PUBLISH, to every node (the blocklist channel). */
   publish(channel: string, payload: string): Promise<unknown>;
+}
+
+/**
+ * What every connection to a Redis server gets, on one Redis (its command and subscriber
+ * connections) and on a cluster (`redisOptions`, each node's connection): a command in flight when
+ * its connection drops rejects instead of being resent later, none is retried, and each one is
+ * bounded by `commandTimeoutMs`.
+ *
+ * Not here: `lazyConnect`, `enableOfflineQueue` and the retry strategy. On a cluster they are
+ * options of the `Cluster` itself (ioredis sets its own on each node's connection, and its sharded
+ * subscribers read `redisOptions.lazyConnect`), so each backend sets them where they belong.
+ */
+export function connectionOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: commandTimeoutMs,
+    // On close() a socket that is not ready is destroyed at once; ioredis would arm a 2 s timer
+    // (even for a socket that is already gone), keeping the process alive after close().
+    disconnectTimeout: 0,
+  };
+}
+
+/** The wait before reconnect attempt `attempt` (one Redis's `retryStrategy`, a cluster's `clusterRetryStrategy`): 50 ms more each time, at most 1 s. */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(attempt * 50, 1_000);
 }
 
 /** Run a pipeline or MULTI and return its replies, throwing the first error instead of returning it. */

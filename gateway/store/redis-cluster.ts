@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, type ClusterOptions, type NatMap } from 'ioredis';
 import { keySlot, SLOTS, type RedisKeys } from './redis-keys.js';
-import { waitUntil, type BackendEvents, type RedisBackend, type StoreLogger } from './redis-backend.js';
+import { connectionOptions, reconnectDelay, waitUntil, type BackendEvents, type RedisBackend, type StoreLogger } from './redis-backend.js';
 
 export interface ClusterBackendOptions {
   /** Seed nodes; the client discovers the others. */
@@ -91,7 +91,7 @@ export class ClusterBackend implements RedisBackend {
       // commands queued with it onto the subscriber connection ("Connection in subscriber mode").
       enableAutoPipelining: true,
       autoPipeliningIgnoredCommands: ['ssubscribe', 'sunsubscribe'],
-      clusterRetryStrategy: (attempt) => Math.min(attempt * 50, 1_000),
+      clusterRetryStrategy: reconnectDelay,
       // A command for a shard whose master is gone is retried (MOVED to the dead node, connection
       // refused, 100 ms, again) only a few times: it fails in about 0.4 s instead of 1.6 s, as on
       // one Redis calls fail fast while it is down. A MOVED after a failover or a resharding needs one or two.
@@ -101,13 +101,9 @@ export class ClusterBackend implements RedisBackend {
       slotsRefreshInterval: 2_000,
       natMap: options.natMap,
       redisOptions: {
+        ...connectionOptions(options.commandTimeoutMs),
         connectionName: 'rtgw',
         password: options.password,
-        // A command in flight when its node's connection drops rejects instead of being resent.
-        maxRetriesPerRequest: 0,
-        autoResendUnfulfilledCommands: false,
-        commandTimeout: options.commandTimeoutMs,
-        disconnectTimeout: 0,
       },
     };
     this.cmd = new Cluster(options.nodes, clusterOptions);

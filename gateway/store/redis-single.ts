@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { redactUrl, waitUntil, type BackendEvents, type RedisBackend, type StoreLogger } from './redis-backend.js';
+import { connectionOptions, reconnectDelay, redactUrl, waitUntil, type BackendEvents, type RedisBackend, type StoreLogger } from './redis-backend.js';
 
 export interface SingleBackendOptions {
   url: string;
@@ -51,18 +51,13 @@ export class SingleBackend implements RedisBackend {
     this.logger = options.logger;
     this.connectTimeoutMs = options.connectTimeoutMs;
     const connection: RedisOptions = {
+      ...connectionOptions(options.commandTimeoutMs),
       lazyConnect: true,
       // Fail fast while Redis is down (see the header comment).
       enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
       // This backend re-subscribes itself: it also knows the channels wanted while the connection was down.
       autoResubscribe: false,
-      retryStrategy: (attempt) => Math.min(attempt * 50, 1_000),
-      commandTimeout: options.commandTimeoutMs,
-      // On close() a socket that is not ready is destroyed at once; ioredis would arm a 2 s timer
-      // (even for a socket that is already gone), keeping the process alive after close().
-      disconnectTimeout: 0,
+      retryStrategy: reconnectDelay,
     };
     this.cmd = new Redis(options.url, { ...connection, connectionName: 'rtgw-cmd' });
     this.sub = new Redis(options.url, { ...connection, connectionName: 'rtgw-sub' });
