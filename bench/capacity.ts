@@ -21,11 +21,11 @@
  *
  * `npm run bench -- capacity [--n 400]` writes bench/results/capacity-<date>.json.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Transform } from '../protocol/index.js';
-import { RedisStore } from '../gateway/store/redis.js';
-import type { MemberRecord, StoreHandlers } from '../gateway/store/types.js';
-import { startRedisServer } from '../scenarios/support/redis-server.js';
+import type { RedisStore } from '../gateway/store/redis.js';
+import type { MemberRecord } from '../gateway/store/types.js';
+import { withBenchRedis } from './redis-bench.js';
 
 export interface ActionCost {
   n: number;
@@ -58,8 +58,6 @@ export interface CapacityResult {
   };
 }
 
-const noop = () => {};
-const handlers: StoreHandlers = { onRoomEvent: noop, onBlocksChanged: noop, onReconnected: noop, onDisconnected: noop };
 const ROOM = 20;
 
 function member(userId: string, nodeId: string): MemberRecord {
@@ -89,13 +87,9 @@ async function read(redis: Redis): Promise<Reading> {
 
 export async function measureCapacity(n: number, log: (line: string) => void): Promise<CapacityResult> {
   const startedAt = new Date().toISOString();
-  const server = await startRedisServer();
-  const raw = new Redis(server.url);
-  const a = new RedisStore({ url: server.url, keyPrefix: 'cap:' });
-  const b = new RedisStore({ url: server.url, keyPrefix: 'cap:' });
-  await a.start(handlers);
-  await b.start(handlers);
-  try {
+  return withBenchRedis(async ({ raw, startStore }) => {
+    const a = await startStore('cap:');
+    const b = await startStore('cap:');
     // What three INFO calls cost by themselves (their replies are most of the bytes out).
     const r0 = await read(raw);
     const r1 = await read(raw);
@@ -212,11 +206,7 @@ export async function measureCapacity(n: number, log: (line: string) => void): P
         membersPerShardAtHalfCore: roomsPerShardAtHalfCore * ROOM,
       },
     };
-  } finally {
-    await Promise.all([a.close(), b.close()]);
-    raw.disconnect();
-    await server.stop();
-  }
+  });
 }
 
 export function formatCapacity(r: CapacityResult): string {

@@ -10,10 +10,9 @@
  * `npm run bench -- removal [--members 10000]` writes bench/results/removal-<date>.json.
  */
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
-import { RedisStore } from '../gateway/store/redis.js';
-import type { MemberRecord, StoreHandlers } from '../gateway/store/types.js';
-import { startRedisServer } from '../scenarios/support/redis-server.js';
+import type { Redis } from 'ioredis';
+import type { MemberRecord } from '../gateway/store/types.js';
+import { withBenchRedis } from './redis-bench.js';
 
 export interface RemovalResult {
   startedAt: string;
@@ -30,9 +29,6 @@ export interface RemovalResult {
   commandsPerRemoval: number;
   wallMs: number;
 }
-
-const noop = () => {};
-const handlers: StoreHandlers = { onRoomEvent: noop, onBlocksChanged: noop, onReconnected: noop, onDisconnected: noop };
 
 function member(i: number, nodeId: string): MemberRecord {
   return { userId: `user-${i}`, displayName: `User ${i}`, device: 'desktop', joinedAt: 1_700_000_000_000 + i, sessionId: `session-${i}`, nodeId };
@@ -58,11 +54,8 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 
 export async function measureRemoval(roomMembers: number, log: (line: string) => void): Promise<RemovalResult> {
   const startedAt = new Date().toISOString();
-  const server = await startRedisServer();
-  const store = new RedisStore({ url: server.url, keyPrefix: 'bench:' });
-  const raw = new Redis(server.url);
-  try {
-    await store.start(handlers);
+  return withBenchRedis(async ({ raw, startStore }) => {
+    const store = await startStore('bench:');
     log(`filling a room with ${roomMembers} members (half on node-a, half on node-b)`);
     const half = Math.floor(roomMembers / 2);
     for (let i = 0; i < roomMembers; i += 200) {
@@ -94,11 +87,7 @@ export async function measureRemoval(roomMembers: number, log: (line: string) =>
       commandsPerRemoval: (after.commands - before.commands - 1) / removed,
       wallMs,
     };
-  } finally {
-    await store.close();
-    raw.disconnect();
-    await server.stop();
-  }
+  });
 }
 
 export function formatRemoval(r: RemovalResult): string {
