@@ -7,6 +7,8 @@
  * bench/results/startup-<date>.json; the full bench measures it first too.
  * `npm run bench -- removal [--members 10000]` measures one member removal in a big room
  * (bench/removal.ts) and writes bench/results/removal-<date>.json.
+ * `npm run bench -- floor` measures what bare WebSocket traffic costs this machine per frame, the floor
+ * under every step (bench/floor.ts); writes bench/results/floor-<date>.json.
  * `npm run bench -- capacity [--n 400]` measures what each gateway action costs one Redis shard and
  * the rooms one shard carries at 20 Hz (bench/capacity.ts); writes bench/results/capacity-<date>.json.
  */
@@ -18,6 +20,7 @@ import { parseBenchArgs, parseSoakArgs } from './args.js';
 import { runBench, type BenchOptions } from './harness.js';
 import { benchMarkdown, formatBench } from './report.js';
 import { formatCapacity, measureCapacity } from './capacity.js';
+import { formatFloor, measureFloor } from './floor.js';
 import { formatRemoval, measureRemoval } from './removal.js';
 import { formatSoak, runSoak } from './soak.js';
 import { formatStartup, measureStartup } from './startup.js';
@@ -70,6 +73,12 @@ async function capacity(argv: string[], log: (line: string) => void): Promise<st
   return `${formatCapacity(result)}\n\nwrote bench/results/${file}`;
 }
 
+async function floor(log: (line: string) => void): Promise<string> {
+  const result = await measureFloor(log);
+  const file = await save('floor', result);
+  return `${formatFloor(result)}\n\nwrote bench/results/${file}`;
+}
+
 async function soak(argv: string[], log: (line: string) => void): Promise<string> {
   const result = await runSoak({ ...parseSoakArgs(argv), log });
   const file = await save('soak', result);
@@ -89,6 +98,10 @@ async function main(): Promise<number> {
   }
   if (argv[0] === 'capacity') {
     process.stdout.write(`${await capacity(argv.slice(1), log)}\n`);
+    return 0;
+  }
+  if (argv[0] === 'floor') {
+    process.stdout.write(`${await floor(log)}\n`);
     return 0;
   }
   if (argv.includes('--soak')) {
