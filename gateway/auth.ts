@@ -4,7 +4,7 @@
  * when only the rooms service holds the private key. `alg: none` and every algorithm not configured
  * are refused by jose's allowlist. Clock skew tolerance: config.clockSkewS (at most 5 s).
  */
-import { createPublicKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SignJWT, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AuthErrorCode, TokenClaimsSchema, cleanDisplayName, type Device, type TokenClaims } from '../protocol/index.js';
@@ -37,7 +37,7 @@ export interface Identity {
   expiresAt: number;
 }
 
-type VerifyKey = KeyObject | JWTVerifyGetKey;
+type VerifyKey = CryptoKey | KeyObject | JWTVerifyGetKey;
 
 export class TokenVerifier {
   private constructor(
@@ -70,8 +70,8 @@ export class TokenVerifier {
       }
       return new TokenVerifier(key, [algorithmFor(key, config.jwtPublicKey)], aud, iss, skew, age);
     }
-    const previous = config.jwtSecretPrevious ? new TokenVerifier(hmacKey(config.jwtSecretPrevious), ['HS256'], aud, iss, skew, age) : undefined;
-    return new TokenVerifier(hmacKey(config.jwtSecret ?? ''), ['HS256'], aud, iss, skew, age, previous);
+    const previous = config.jwtSecretPrevious ? new TokenVerifier(await hmacKey(config.jwtSecretPrevious), ['HS256'], aud, iss, skew, age) : undefined;
+    return new TokenVerifier(await hmacKey(config.jwtSecret ?? ''), ['HS256'], aud, iss, skew, age, previous);
   }
 
   /** Fault `accept-expired`: tolerate any expiry (scenario self-tests only). */
@@ -84,7 +84,7 @@ export class TokenVerifier {
     if (!token) throw new AuthError(AuthErrorCode.TOKEN_MISSING, 'join_room needs a token');
     let payload: unknown;
     try {
-      const verified = await jwtVerify(token, this.key as KeyObject, {
+      const verified = await jwtVerify(token, this.key as CryptoKey, {
         algorithms: this.algorithms,
         audience: this.audience,
         issuer: this.issuer,
@@ -157,16 +157,17 @@ export interface IssueRequest {
 }
 
 /**
- * An HS256 secret as a KeyObject: jose imports a KeyObject into WebCrypto once and caches it, where
- * raw bytes are imported again on every sign and verify (a storm of 2,000 joins is 2,000 imports).
+ * An HS256 secret imported into WebCrypto once: jose uses a CryptoKey as it is, where it imports
+ * raw bytes (or a secret KeyObject's export) again on every sign and verify, and a storm of 2,000
+ * joins is 2,000 imports.
  */
-function hmacKey(secret: string): KeyObject {
-  return createSecretKey(Buffer.from(secret, 'utf8'));
+function hmacKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
 /** Signs HS256 realtime tokens: the development issuer and `rtgw token`. */
 export class TokenIssuer {
-  private readonly key: KeyObject;
+  private readonly key: Promise<CryptoKey>;
 
   constructor(
     secret: string,
@@ -174,6 +175,7 @@ export class TokenIssuer {
     private readonly issuer?: string,
   ) {
     this.key = hmacKey(secret);
+    this.key.catch(() => undefined); // a failed import is reported by issue(), which awaits it
   }
 
   async issue(req: IssueRequest, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
@@ -189,6 +191,6 @@ export class TokenIssuer {
       .setExpirationTime(exp)
       .setJti(randomUUID());
     if (this.issuer) jwt = jwt.setIssuer(this.issuer);
-    return { token: await jwt.sign(this.key), expiresAt: exp * 1000 };
+    return { token: await jwt.sign(await this.key), expiresAt: exp * 1000 };
   }
 }
