@@ -5,9 +5,9 @@
  * to one other node, as in a room that spans two nodes). Each action is the sequence of store
  * calls the gateway makes for it (gateway/presence.ts, hub.ts, blocklists.ts):
  *
- *   join (new room)  subscribeRoom + getBlocked + addMember + getRoom + publish(member_joined)
+ *   join (new room)  subscribeRoom and getBlocked together, then joinRoom, then publish(member_joined)
  *   join             the same into a room of 20 where the node is subscribed already (no subscribe)
- *   chat             takeChatSlot + appendChat + publish(chat)
+ *   chat             sendChat + publish(chat)
  *   flush            saveTransforms + publish(transforms) of node A's 10 members of a room of 20:
  *                    one node's share of one room's 50 ms flush
  *   flush, batched   the same for every room at once, as a node flushes (one saveTransforms call,
@@ -127,11 +127,9 @@ export async function measureCapacity(n: number, log: (line: string) => void): P
       await a.subscribeRoom(room);
     }
     const join = async (store: RedisStore, room: string, userId: string, subscribe: boolean) => {
-      if (subscribe) await store.subscribeRoom(room);
-      await store.getBlocked(userId);
       const record = member(userId, 'node-a');
-      await store.addMember(room, record, 100);
-      await store.getRoom(room);
+      await Promise.all([subscribe ? store.subscribeRoom(room) : undefined, store.getBlocked(userId)]);
+      await store.joinRoom(room, record, 100);
       store.publish(room, { kind: 'member_joined', origin: 'node-a', member: { userId, displayName: record.displayName, device: record.device, joinedAt: record.joinedAt } });
     };
     const fresh = Array.from({ length: n }, (_, i) => `fresh-${i}`);
@@ -141,9 +139,8 @@ export async function measureCapacity(n: number, log: (line: string) => void): P
     const chat = await measure('chat', n, async (i) => {
       const userId = `joiner-${i}`;
       const now = Date.now();
-      await a.takeChatSlot(userId, now, 5, 10_000);
       const message = { id: `01M8V${String(i).padStart(21, '0')}`, roomId: rooms[i]!, userId, displayName: `User ${userId}`, text: 'a chat line of some forty characters ok', ts: now, clientMsgId: `c-${i}` };
-      await a.appendChat(message);
+      await a.sendChat(message, 5, 10_000);
       a.publish(rooms[i]!, { kind: 'chat', origin: 'node-a', message });
     });
     // Node A's half of the room (the members it holds): each node flushes only its own.
