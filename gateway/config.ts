@@ -90,7 +90,7 @@ export const GatewayConfigSchema = z.object({
   faults: z
     .union([z.array(z.string()), z.string()])
     .transform((v) => (typeof v === 'string' ? v.split(',').map((f) => f.trim()).filter(Boolean) : v))
-    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync', 'lose-chat-history', 'no-fencing', 'no-chat-dedupe', 'no-budgets', 'no-outbound-cap', 'ws-auto-pong'])))
+    .pipe(z.array(z.enum(['no-rate-limit', 'no-chat-limits', 'ignore-blocklist', 'ignore-refresh', 'accept-expired', 'no-resync', 'lose-chat-history', 'no-fencing', 'no-chat-dedupe', 'no-budgets', 'no-outbound-cap', 'ws-auto-pong', 'slow-join'])))
     .default([]),
   /**
    * Test only (`RTGW_TEST_CLOCK_OFFSET_MS`): shift this node's wall clock by this many ms, to show

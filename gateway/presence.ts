@@ -104,6 +104,10 @@ export class Presence {
     await room.serial(async () => {
       room.joiningRecords.set(userId, record);
       try {
+        // Fault `slow-join` (the storm scenario's self-test only): hold the room's serialised section
+        // 200 ms, as a join path with several sequential store round trips in here would under load;
+        // the joiners of one room then wait for each other.
+        if (this.hub.faults.has('slow-join')) await new Promise((r) => setTimeout(r, 200));
         const since = room.version; // what changes while the store reads the room is newer than its snapshot
         const outcome = await store.joinRoom(room.roomId, record, config.maxRoomSize);
         if (outcome.status === 'full') return this.hub.refuseFull(session);
