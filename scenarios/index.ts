@@ -11,6 +11,7 @@ import rollingDeploy from './rolling-deploy.js';
 import redisRestart from './redis-restart.js';
 import serverRestart from './server-restart.js';
 import simFallback from './sim-fallback.js';
+import storm from './storm.js';
 import type { Scenario } from './support/scenario.js';
 import tokenRefresh from './token-refresh.js';
 import twoUsers from './two-users.js';
@@ -29,6 +30,7 @@ export const scenarios: Scenario[] = [
   redisRestart,
   clusterFailover,
   rollingDeploy,
+  storm,
   chaos,
 ];
 
