@@ -59,9 +59,7 @@ export class SingleBackend implements RedisBackend {
       autoResubscribe: false,
       retryStrategy: reconnectDelay,
     };
-    // Commands issued in one tick leave in one write (as on a cluster): a storm of joins is a few
-    // large writes to Redis, not four syscalls per join.
-    this.cmd = new Redis(options.url, { ...connection, connectionName: 'rtgw-cmd', enableAutoPipelining: true });
+    this.cmd = new Redis(options.url, { ...connection, connectionName: 'rtgw-cmd' });
     this.sub = new Redis(options.url, { ...connection, connectionName: 'rtgw-sub' });
     for (const [name, conn] of [['command', this.cmd], ['subscriber', this.sub]] as const) {
       conn.on('error', (err: Error) => this.connectionError(name, err));
