@@ -25,28 +25,41 @@ end
 `;
 
 /**
+ * The join itself, shared by ADD_MEMBER and JOIN_ROOM. KEYS[1] members, KEYS[2] bynode; ARGV[1..4]
+ * userId, member JSON, maxSize, nodeId. Returns false and the members of nodeId in the room when
+ * full; else true, the members of nodeId now, whether the room was empty, and for a user who was
+ * there already the previous member JSON, its nodeId and the members of that node left.
+ * O(1): no member but the joining one is decoded.
+ */
+const ADD = `${LEAVE}
+local function add()
+  local previous = redis.call('HGET', KEYS[1], ARGV[1])
+  local size = redis.call('HLEN', KEYS[1])
+  if not previous and size >= tonumber(ARGV[3]) then
+    return false, tonumber(redis.call('HGET', KEYS[2], ARGV[4]) or '0')
+  end
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  local mine = redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
+  if not previous then return true, mine, size == 0 end
+  local previousNode = cjson.decode(previous).nodeId
+  local left = leave(KEYS[2], previousNode)
+  if previousNode == ARGV[4] then mine = left end
+  return true, mine, false, previous, previousNode, left
+end
+`;
+
+/**
  * KEYS: members, bynode. ARGV: userId, member JSON, maxSize, nodeId.
  * Returns {'full', members of nodeId in the room} or
  * {'joined', members of nodeId now, 1 if the room was empty} or
  * {'joined', members of nodeId now, 0, previous member JSON, previous nodeId, members of that node left}.
- * O(1): no member but the joining one is decoded.
  */
-const ADD_MEMBER = `${LEAVE}
-local previous = redis.call('HGET', KEYS[1], ARGV[1])
-local size = redis.call('HLEN', KEYS[1])
-if not previous and size >= tonumber(ARGV[3]) then
-  return {'full', tonumber(redis.call('HGET', KEYS[2], ARGV[4]) or '0')}
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local mine = redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
-if not previous then
-  if size == 0 then return {'joined', mine, 1} end
-  return {'joined', mine, 0}
-end
-local previousNode = cjson.decode(previous).nodeId
-local left = leave(KEYS[2], previousNode)
-if previousNode == ARGV[4] then mine = left end
-return {'joined', mine, 0, previous, previousNode, left}
+const ADD_MEMBER = `${ADD}
+local joined, mine, wasEmpty, previous, previousNode, left = add()
+if not joined then return {'full', mine} end
+if previous then return {'joined', mine, 0, previous, previousNode, left} end
+if wasEmpty then return {'joined', mine, 1} end
+return {'joined', mine, 0}
 `;
 
 /**
@@ -57,23 +70,10 @@ return {'joined', mine, 0, previous, previousNode, left}
  * nodeId or '', members of that node left or -1, members (field, value, ...), transforms (field,
  * value, ...), chat (oldest first)}.
  */
-const JOIN_ROOM = `${LEAVE}
-local previous = redis.call('HGET', KEYS[1], ARGV[1])
-local size = redis.call('HLEN', KEYS[1])
-if not previous and size >= tonumber(ARGV[3]) then
-  return {'full', tonumber(redis.call('HGET', KEYS[2], ARGV[4]) or '0')}
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local mine = redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
-local previousNode, left = '', -1
-if previous then
-  previousNode = cjson.decode(previous).nodeId
-  left = leave(KEYS[2], previousNode)
-  if previousNode == ARGV[4] then mine = left end
-end
-local wasEmpty = 0
-if size == 0 then wasEmpty = 1 end
-return {'joined', mine, wasEmpty, previous or '', previousNode, left,
+const JOIN_ROOM = `${ADD}
+local joined, mine, wasEmpty, previous, previousNode, left = add()
+if not joined then return {'full', mine} end
+return {'joined', mine, wasEmpty and 1 or 0, previous or '', previousNode or '', left or -1,
   redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3]), redis.call('LRANGE', KEYS[4], -tonumber(ARGV[5]), -1)}
 `;
 
